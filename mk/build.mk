@@ -1,0 +1,45 @@
+# build.mk: every src/*.c is one tool, linked into bin/ against the static
+# library built from src/lib/*.c. SANITIZE=1 builds into build/san/bin instead. Tools link every library with --as-needed,
+# so each binary records only the shared libraries it really uses.
+
+PKGS      = hiredis libevent jansson libcurl libcrypto libxml-2.0
+PC_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PC_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ALL_CFLAGS  = $(WARN) $(CFLAGS) -Isrc/lib $(PC_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
+LIBS        = $(PC_LIBS) -lm
+
+TOOL_SRC  = $(sort $(wildcard src/*.c))
+TOOLS     = $(patsubst src/%.c,$(BIN)/%,$(TOOL_SRC))
+LIB_SRC   = $(sort $(wildcard src/lib/*.c))
+LIB_OBJ   = $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC))
+LIB_A     = $(BUILD)/libcs.a
+# Shell helpers shipped beside the tools.
+SCRIPTS   = $(patsubst src/%.sh,$(BIN)/%,$(sort $(wildcard src/*.sh)))
+
+.PHONY: all clean
+all: $(TOOLS) $(SCRIPTS)
+
+$(BUILD)/%.o: src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN)/%: $(BUILD)/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
+
+$(BIN)/%: src/%.sh
+	@mkdir -p $(@D)
+	$(Q)cp $< $@ && chmod +x $@
+
+clean:
+	rm -rf bin build
+
+-include $(LIB_OBJ:.o=.d) $(patsubst src/%.c,$(BUILD)/%.d,$(TOOL_SRC))

@@ -1,0 +1,21 @@
+# test.mk: `make test` builds everything, then prove runs every tests/t*.sh
+# (TAP). C unit tests live in tests/*.c, build into $(BUILD)/tests/, and are run
+# by their tests/t*.sh wrapper. `make bench-NAME` runs bench/bench-NAME.sh.
+
+UNIT_SRC  = $(sort $(wildcard tests/*.c))
+UNIT_BIN  = $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TEST_SH   = $(sort $(wildcard tests/t[0-9]*.sh))
+PROVE_FLAGS ?=
+
+.PHONY: test check-build
+test: all $(UNIT_BIN)
+	@TOP=$(CURDIR) BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) \
+	  prove $(PROVE_FLAGS) -e bash $(if $(T),$(T),$(TEST_SH))
+
+$(BUILD)/tests/%: tests/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
+
+bench-%: all
+	@TOP=$(CURDIR) BIN=$(abspath $(BIN)) bash bench/bench-$*.sh

@@ -1,0 +1,20 @@
+/* io.c: checked close of an output stream. */
+#include <err.h>
+#include <stdio.h>
+
+#include "io.h"
+
+void
+fshut(FILE *fp, const char *name)
+{
+	int bad = 0;
+
+	if (fflush(fp) == EOF)
+		bad = 1;
+	if (ferror(fp))
+		bad = 1;
+	if (fclose(fp) == EOF)
+		bad = 1;
+	if (bad)
+		err(1, "%s: write error", name);
+}

@@ -1,0 +1,84 @@
+/* num.c: strtonum-style parsing of decimal numbers with explicit bounds. */
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "num.h"
+
+long long
+cs_strtonum(const char *s, long long min, long long max, const char **errstr)
+{
+	char *end;
+	long long v;
+
+	*errstr = NULL;
+	if (min > max || s == NULL || *s == '\0' ||
+	    !((*s >= '0' && *s <= '9') || *s == '-')) {
+		*errstr = "invalid";
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0') {
+		*errstr = "invalid";
+		return 0;
+	}
+	if ((errno == ERANGE && v == LLONG_MIN) || v < min) {
+		*errstr = "too small";
+		return 0;
+	}
+	if ((errno == ERANGE && v == LLONG_MAX) || v > max) {
+		*errstr = "too large";
+		return 0;
+	}
+	return v;
+}
+
+long long
+cs_strntonum(const char *s, size_t len, long long min, long long max, const char **errstr)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	*errstr = NULL;
+	if (len == 0) {
+		*errstr = "invalid";
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+		if (d > 9) {
+			*errstr = "invalid";
+			return 0;
+		}
+		if (v > (ULLONG_MAX - d) / 10) {
+			*errstr = "too large";
+			return 0;
+		}
+		v = v * 10 + d;
+	}
+	if (max >= 0 && v > (unsigned long long)max) {
+		*errstr = "too large";
+		return 0;
+	}
+	if (min > 0 && v < (unsigned long long)min) {
+		*errstr = "too small";
+		return 0;
+	}
+	return (long long)v;
+}
+
+long long
+cs_optnum(int opt, const char *arg, long long min, long long max)
+{
+	const char *errstr;
+	long long v = cs_strtonum(arg, min, max, &errstr);
+
+	if (errstr != NULL) {
+		warnx("-%c: must be a number from %lld to %lld: \"%s\"", opt, min, max, arg);
+		exit(2);
+	}
+	return v;
+}

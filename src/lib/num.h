@@ -1,0 +1,19 @@
+/* num.h: bounded number parsing (OpenBSD strtonum(3) semantics) for argv and
+ * input fields. Never atoi: every number we read has a range. */
+#ifndef CS_NUM_H
+#define CS_NUM_H
+
+/* Parse a whole decimal string into [min, max]. On error returns 0 and sets
+ * *errstr to "invalid", "too small" or "too large"; on success *errstr = NULL. */
+long long cs_strtonum(const char *s, long long min, long long max, const char **errstr);
+
+/* Like cs_strtonum over s[0..len) (not NUL-terminated): digits only, no sign,
+ * no spaces. Returns 0 and sets *errstr on error. O(len), no allocation. */
+long long cs_strntonum(const char *s, size_t len, long long min, long long max,
+                       const char **errstr);
+
+/* Parse an argv option into [min, max] or exit 2 with
+ * "tool: -X: must be between min and max: "arg"" (usage error). */
+long long cs_optnum(int opt, const char *arg, long long min, long long max);
+
+#endif

@@ -48,6 +48,7 @@
 #define PEER_BATCH  256                /* peer lines per FCALL */
 #define PEER_LINE   (64 + 3 * MSG_BODY_MAX) /* longest peer line */
 #define LAT_SLOTS   (1 << 16)          /* send timestamps kept for latency */
+#define SEND_BATCH  64                 /* SENDs per FCALL cs_sendv */
 
 static struct config {
 	const char *inventory;
@@ -98,6 +99,15 @@ struct rq {
 	struct evhttp_connection *conn;
 	long long              u, k;
 	struct rq             *next;  /* free list */
+	char                   num[3][24]; /* SEND: U F K as text */
+	size_t                 blen;
+	char                   body[MSG_BODY_MAX];
+};
+
+/* The SENDs of one cs_sendv call. */
+struct batch {
+	int        n;
+	struct rq *q[SEND_BATCH];
 };
 
 static struct {
@@ -224,16 +234,16 @@ redis_call(redisCallbackFn *fn, void *priv, int argc, const char **argv, const s
 		return -1;
 	if (redisAsyncCommandArgv(rc, fn, priv, argc, argv, len) != REDIS_OK)
 		return -1;
-	inflight++;
 	st.redis_calls++;
 	return 0;
 }
 
-/* Bookkeeping at the start of every reply callback. */
+/* Bookkeeping at the start of every reply callback; units is what the
+ * call added to inflight (a cs_sendv counts each of its SENDs). */
 static void
-redis_reply_seen(redisReply *r)
+redis_reply_seen(redisReply *r, long long units)
 {
-	inflight--;
+	inflight -= units;
 	if (r == NULL)
 		redis_ready = 0;
 	else if (r->type == REDIS_REPLY_ERROR)
@@ -475,7 +485,7 @@ on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 	redisReply *rep = r;
 
 	(void)c; (void)priv;
-	redis_reply_seen(rep);
+	redis_reply_seen(rep, 1);
 	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
 		logmsg(1, "cs_peer: %s", rep->str);
 	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 3)
@@ -599,7 +609,9 @@ pin_read(struct bufferevent *bev, void *arg)
 		}
 		if (items > 0) {
 			st.peer_in += (unsigned long long)items;
-			if (redis_call(on_peer_reply, NULL, argc, argv, len) < 0) {
+			if (redis_call(on_peer_reply, NULL, argc, argv, len) == 0) {
+				inflight++;
+			} else {
 				/* Redis went away: keep the lines for later. */
 				bufferevent_disable(bev, EV_READ);
 				p->paused = 1;
@@ -731,6 +743,14 @@ rq_take(struct rq *q)
 	return q->req;
 }
 
+/* Watch for the client of q going away while q waits. */
+static void
+rq_watch(struct rq *q)
+{
+	q->conn = evhttp_request_get_connection(q->req);
+	evhttp_connection_set_closecb(q->conn, on_http_close, q);
+}
+
 static int
 rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv, const size_t *len)
 {
@@ -739,8 +759,8 @@ rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv, const si
 		rq_put(q);
 		return -1;
 	}
-	q->conn = evhttp_request_get_connection(q->req);
-	evhttp_connection_set_closecb(q->conn, on_http_close, q);
+	inflight++;
+	rq_watch(q);
 	return 0;
 }
 
@@ -764,26 +784,29 @@ reply_redis_err(struct evhttp_request *req, const redisReply *rep)
 	}
 }
 
+/* One SEND's part of a cs_sendv reply: answer the client, forward what the
+ * step produced. */
 static void
-on_send(redisAsyncContext *c, void *r, void *priv)
+send_done(struct rq *q, const redisReply *rep)
 {
 	static const char *status[] = { "done", "retx", "park", "acc" };
-	redisReply *rep = r, **e;
-	struct rq *q = priv;
+	static json_t *obj, *v[4];
 	struct evhttp_request *req = rq_take(q);
+	redisReply **e;
 	long long i, acc;
 	double t;
 
-	(void)c;
-	redis_reply_seen(rep);
-	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-		if (req != NULL)
-			reply_redis_err(req, rep);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 8) {
+		if (req != NULL) {
+			if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 1 &&
+			    rep->element[0]->type == REDIS_REPLY_STRING)
+				reply_redis_err(req, rep->element[0]);
+			else
+				reply_redis_err(req, rep);
+		}
 		rq_put(q);
 		return;
 	}
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 8)
-		errx(1, "cs_send: unexpected reply");
 	e = rep->element;
 	for (i = 0; i < 4; i++)
 		if (strcmp(e[0]->str, status[i]) == 0)
@@ -797,11 +820,91 @@ on_send(redisAsyncContext *c, void *r, void *priv)
 	for (i = 0; i < acc; i++)
 		lat_start(q->u, q->k + i, t);
 	forward(e + 8, rep->elements - 8);
-	if (req != NULL)
-		reply_json(req, 200, json_pack("{s:I,s:I,s:I,s:I}", "UserId", (json_int_t)q->u,
-		    "SendId", (json_int_t)e[1]->integer, "SendAckId", (json_int_t)e[2]->integer,
-		    "ReceiveId", (json_int_t)e[3]->integer));
+	if (req != NULL) {
+		/* One reused object: jansson builds the text, no allocation. */
+		if (obj == NULL) {
+			for (i = 0; i < 4; i++)
+				v[i] = json_integer(0);
+			obj = json_pack("{s:O,s:O,s:O,s:O}", "UserId", v[0], "SendId", v[1],
+			    "SendAckId", v[2], "ReceiveId", v[3]);
+			if (obj == NULL)
+				errx(1, "jansson: out of memory");
+		}
+		json_integer_set(v[0], q->u);
+		for (i = 1; i < 4; i++)
+			json_integer_set(v[i], e[i]->integer);
+		reply_json(req, 200, json_incref(obj));
+	}
 	rq_put(q);
+}
+
+static void
+on_sendv(redisAsyncContext *c, void *r, void *priv)
+{
+	redisReply *rep = r;
+	struct batch *b = priv;
+	int i;
+
+	(void)c;
+	redis_reply_seen(rep, b->n);
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements != (size_t)b->n)
+		errx(1, "cs_sendv: %zu replies for %d SENDs", rep->elements, b->n);
+	for (i = 0; i < b->n; i++)
+		send_done(b->q[i], rep == NULL || rep->type != REDIS_REPLY_ARRAY ? rep :
+		    rep->element[i]);
+	free(b);
+}
+
+static struct rq *pend[SEND_BATCH];  /* SENDs waiting for the flush */
+static int         npend;
+static struct event *flush_ev;
+
+/* Send the waiting SENDs as one cs_sendv call. Runs at the end of the loop
+ * turn that received them (or when the batch is full). */
+static void
+flush_sends(evutil_socket_t fd, short what, void *arg)
+{
+	static const char *argv[6 + 4 * SEND_BATCH];
+	static size_t len[6 + 4 * SEND_BATCH];
+	static char slo[24], shi[24], sw[24];
+	struct batch *b;
+	int i, argc = 6;
+
+	(void)fd; (void)what; (void)arg;
+	if (npend == 0)
+		return;
+	if ((b = malloc(sizeof *b)) == NULL)
+		err(1, "malloc");
+	b->n = npend;
+	memcpy(b->q, pend, (size_t)npend * sizeof pend[0]);
+	npend = 0;
+	snprintf(slo, sizeof slo, "%lld", self->lo);
+	snprintf(shi, sizeof shi, "%lld", self->hi);
+	snprintf(sw, sizeof sw, "%lld", cfg.window);
+	argv[0] = "FCALL"; argv[1] = "cs_sendv"; argv[2] = "0";
+	argv[3] = slo; argv[4] = shi; argv[5] = sw;
+	for (i = 0; i < 6; i++)
+		len[i] = strlen(argv[i]);
+	for (i = 0; i < b->n; i++) {
+		struct rq *q = b->q[i];
+		int j;
+		for (j = 0; j < 3; j++) {
+			argv[argc] = q->num[j];
+			len[argc++] = strlen(q->num[j]);
+		}
+		argv[argc] = q->body;
+		len[argc++] = q->blen;
+	}
+	if (redis_call(on_sendv, b, argc, argv, len) < 0) {
+		inflight -= b->n;
+		for (i = 0; i < b->n; i++) {
+			struct evhttp_request *req = rq_take(b->q[i]);
+			if (req != NULL)
+				reply_err(req, 503, "redis unavailable");
+			rq_put(b->q[i]);
+		}
+		free(b);
+	}
 }
 
 static int
@@ -823,7 +926,7 @@ on_user(redisAsyncContext *c, void *r, void *priv)
 	json_t *a;
 
 	(void)c;
-	redis_reply_seen(rep);
+	redis_reply_seen(rep, 1);
 	if (req == NULL || rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 4) {
 		if (req != NULL)
 			reply_redis_err(req, rep);
@@ -878,7 +981,7 @@ on_inbox(redisAsyncContext *c, void *r, void *priv)
 	size_t i;
 
 	(void)c;
-	redis_reply_seen(rep);
+	redis_reply_seen(rep, 1);
 	if (req == NULL || rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1) {
 		if (req != NULL)
 			reply_redis_err(req, rep);
@@ -968,9 +1071,8 @@ static void
 http_send(struct evhttp_request *req, const char *path, const char *query)
 {
 	static char body[MSG_BODY_MAX];
-	char su[24], sf[24], sk[24], slo[24], shi[24], sw[24];
-	const char *argv[10], *m;
-	size_t len[10], mlen, i;
+	const char *m;
+	size_t mlen, i;
 	long long u, f, k;
 	long blen;
 	int code, ascii = 1;
@@ -1033,22 +1135,21 @@ http_send(struct evhttp_request *req, const char *path, const char *query)
 		reply_err(req, 503, "peer link full");
 		return;
 	}
-	snprintf(slo, sizeof slo, "%lld", self->lo);
-	snprintf(shi, sizeof shi, "%lld", self->hi);
-	snprintf(sw, sizeof sw, "%lld", cfg.window);
-	snprintf(su, sizeof su, "%lld", u);
-	snprintf(sf, sizeof sf, "%lld", f);
-	snprintf(sk, sizeof sk, "%lld", k);
-	argv[0] = "FCALL"; argv[1] = "cs_send"; argv[2] = "0";
-	argv[3] = slo; argv[4] = shi; argv[5] = sw;
-	argv[6] = su; argv[7] = sf; argv[8] = sk; argv[9] = body;
-	for (i = 0; i < 9; i++)
-		len[i] = strlen(argv[i]);
-	len[9] = (size_t)blen;
 	q = rq_new(RQ_SEND, req);
 	q->u = u;
 	q->k = k;
-	rq_call(q, on_send, 10, argv, len);
+	snprintf(q->num[0], sizeof q->num[0], "%lld", u);
+	snprintf(q->num[1], sizeof q->num[1], "%lld", f);
+	snprintf(q->num[2], sizeof q->num[2], "%lld", k);
+	memcpy(q->body, body, (size_t)blen);
+	q->blen = (size_t)blen;
+	rq_watch(q);
+	inflight++;
+	pend[npend++] = q;
+	if (npend == SEND_BATCH)
+		flush_sends(-1, 0, NULL);
+	else if (npend == 1)
+		event_active(flush_ev, 0, 0);
 }
 
 static void
@@ -1265,6 +1366,7 @@ int
 main(int argc, char *argv[])
 {
 	struct event *sigterm, *sigint;
+	struct event_config *evcfg;
 	struct sockaddr_in sin;
 	struct rq *q;
 	size_t i;
@@ -1306,8 +1408,14 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	if ((base = event_base_new()) == NULL)
+	/* The changelist folds the many enable/disable calls of a loop turn
+	 * into one epoll_ctl per descriptor. */
+	if ((evcfg = event_config_new()) == NULL)
+		errx(1, "event_config_new failed");
+	event_config_set_flag(evcfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	if ((base = event_base_new_with_config(evcfg)) == NULL)
 		errx(1, "event_base_new failed");
+	event_config_free(evcfg);
 
 	if ((http = evhttp_new(base)) == NULL)
 		errx(1, "evhttp_new failed");
@@ -1344,6 +1452,8 @@ main(int argc, char *argv[])
 	}
 
 	redis_retry = evtimer_new(base, redis_retry_cb, NULL);
+	if ((flush_ev = event_new(base, -1, 0, flush_sends, NULL)) == NULL)
+		errx(1, "event_new failed");
 	redis_connect();
 
 	sigterm = evsignal_new(base, SIGTERM, on_signal, NULL);
@@ -1353,10 +1463,10 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(base);
 
-	if (rc != NULL) {
-		redis_ready = 0;
+	redis_ready = 0;
+	flush_sends(-1, 0, NULL);     /* answers 503 to SENDs not yet sent */
+	if (rc != NULL)
 		redisAsyncFree(rc);
-	}
 	while (pins != NULL)
 		pin_close(pins);
 	evconnlistener_free(listener);
@@ -1373,6 +1483,7 @@ main(int argc, char *argv[])
 		free(q);
 	}
 	event_free(redis_retry);
+	event_free(flush_ev);
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(base);

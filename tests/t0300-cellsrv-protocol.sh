@@ -4,7 +4,7 @@
 # (users 1-3 and 4-6) in one Redis: the lo/hi arguments say which users are
 # local, so a step for the other "cell" comes back as a peer line.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 44
 
 A=127.0.2.10
 start_redis $A 7379 --enable-debug-command yes || exit 1
@@ -94,4 +94,11 @@ is "$(send 7 1 1 x)|$(send 1 6 5 x)|$(send 1 2 200 x)" \
 	"NOUSER unknown user|NOTFRIEND not a friend|WINDOW message id too far above SendAckId" \
 	"unknown user, non-friend and a K beyond the window are refused"
 is "$(digest)" "$d" "refused steps wrote nothing"
+
+# cellsrv sends the SENDs of one loop turn as one cs_sendv: each gets its own
+# reply, errors included, applied in order.
+is "$(call cs_sendv 1 3 100 1 2 6 1-2-3 7 1 1 x 1 2 5 1-2-2 1 3 7 1-3-1 | sed 's/|a [0-9 ]*//g')" \
+	"park|4|4|0|0|0|0|0|NOUSER unknown user|acc|6|6|0|2|2|2|0|acc|7|7|0|1|1|1|0" \
+	"cs_sendv: a batch of SENDs, one reply each, in order"
+is "$(R LRANGE i:2 0 -1 | paste -sd'|')" "1 1 4 1-2-1|1 2 5 1-2-2|1 3 6 1-2-3" "batched SENDs delivered in order"
 done_testing

@@ -776,6 +776,8 @@ reply_redis_err(struct evhttp_request *req, const redisReply *rep)
 		reply_err(req, 403, "not a friend");
 	else if (strncmp(rep->str, "CONFLICT", 8) == 0)
 		reply_err(req, 409, "message id accepted with another friend or body");
+	else if (strncmp(rep->str, "BADID", 5) == 0)
+		reply_err(req, 400, "malformed message id");
 	else if (strncmp(rep->str, "WINDOW", 6) == 0)
 		reply_err(req, 400, "message id too far above SendAckId");
 	else {

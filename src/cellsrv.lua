@@ -27,7 +27,7 @@ local st                -- counts: accepted, delivered, acked, duplicate DLVs
 
 local function is_local(u)
 	local n = tonumber(u)
-	return n >= lo and n <= hi
+	return n ~= nil and n >= lo and n <= hi
 end
 
 -- ACK(u, k) at u's cell: advance SendAckId over contiguous acked ids.
@@ -160,6 +160,9 @@ end
 -- {error} for NOUSER, NOTFRIEND, CONFLICT (K accepted with another friend
 -- or body), WINDOW (K too far above SendAckId). An error writes nothing.
 local function send_one(window, u, f, k, body)
+	if not k or k < 1 or k % 1 ~= 0 then
+		return {'BADID message id must be a positive integer'}
+	end
 	local uk = 'u:' .. u
 	local h = call('HMGET', uk, 'SendId', 'SendAckId', 'ReceiveId')
 	if not h[1] then return {'NOUSER unknown user'} end
@@ -234,13 +237,17 @@ local function cs_peer(_, args)
 	local i, n = 3, #args
 	while i <= n do
 		if args[i] == 'D' then
-			if is_local(args[i + 2]) then
-				dlv_step(args[i + 1], args[i + 2], tonumber(args[i + 3]),
-				    tonumber(args[i + 4]), args[i + 5])
+			-- A DLV between two users of this cell never crosses a link:
+			-- such pairs are delivered in SEND's call, always in order.
+			local seq, k = tonumber(args[i + 3]), tonumber(args[i + 4])
+			if is_local(args[i + 2]) and not is_local(args[i + 1]) and
+			    seq and seq >= 1 and k and k >= 1 then
+				dlv_step(args[i + 1], args[i + 2], seq, k, args[i + 5])
 			end
 			i = i + 6
 		else
-			if is_local(args[i + 1]) and ack_step(args[i + 1], tonumber(args[i + 3])) then
+			local k = tonumber(args[i + 3])
+			if k and is_local(args[i + 1]) and ack_step(args[i + 1], k) then
 				out[#out + 1] = 'a ' .. args[i + 1] .. ' ' .. args[i + 2] .. ' ' .. args[i + 3]
 			end
 			i = i + 4

@@ -1264,6 +1264,11 @@ http_metrics(struct evhttp_request *req)
 		if (&inv.host[i] != self)
 			evbuffer_add_printf(b, "cellsrv_peer_connects_total{cell=\"%zu\"} %llu\n", i + 1,
 			    peers[i].connects);
+	evbuffer_add_printf(b, "# TYPE cellsrv_peer_reconnects_total counter\n");
+	for (i = 0; i < inv.n; i++)
+		if (&inv.host[i] != self)
+			evbuffer_add_printf(b, "cellsrv_peer_reconnects_total{cell=\"%zu\"} %llu\n", i + 1,
+			    peers[i].connects > 1 ? peers[i].connects - 1 : 0);
 	evbuffer_add_printf(b, "# TYPE cellsrv_peer_lines_out_total counter\n");
 	for (i = 0; i < inv.n; i++)
 		if (&inv.host[i] != self)

@@ -692,18 +692,46 @@ dump_cb(const char *buf, size_t size, void *data)
 	return evbuffer_add(data, buf, size);
 }
 
-/* Answer req with a JSON document (consumed) on one line. */
+/* Add the Date header from a string made once a second (evhttp would
+ * format it for every reply). */
+static void
+add_date(struct evhttp_request *req)
+{
+	static char date[64];
+	static time_t last;
+	time_t t = time(NULL);
+
+	if (t != last) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = t;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Date", date);
+}
+
+/* Answer req with a JSON document (consumed) on one line; the
+ * Content-Type is evhttp's default, set to application/json in main. */
 static void
 reply_json(struct evhttp_request *req, int code, json_t *j)
 {
 	struct evbuffer *b = evhttp_request_get_output_buffer(req);
+	char buf[256];
+	size_t n;
 
-	if (j == NULL || json_dump_callback(j, dump_cb, b, JSON_COMPACT) < 0)
+	if (j == NULL)
 		errx(1, "jansson: cannot build a reply");
+	/* Small documents go through one buffer, large ones token by token. */
+	if ((n = json_dumpb(j, buf, sizeof buf - 1, JSON_COMPACT)) > 0 && n < sizeof buf - 1) {
+		buf[n++] = '\n';
+		evbuffer_add(b, buf, n);
+	} else {
+		if (json_dump_callback(j, dump_cb, b, JSON_COMPACT) < 0)
+			errx(1, "jansson: cannot build a reply");
+		evbuffer_add(b, "\n", 1);
+	}
 	json_decref(j);
-	evbuffer_add(b, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "application/json");
+	add_date(req);
 	if (code == 503)
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
 	st.http[code]++;
@@ -719,6 +747,7 @@ reply_err(struct evhttp_request *req, int code, const char *msg)
 static void
 reply_text(struct evhttp_request *req, int code, const char *type)
 {
+	add_date(req);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
 	st.http[code]++;
 	evhttp_send_reply(req, code, reason(code), NULL);
@@ -1431,6 +1460,7 @@ main(int argc, char *argv[])
 	evhttp_set_max_headers_size(http, 8192);
 	evhttp_set_max_body_size(http, 4096);
 	evhttp_set_timeout(http, 60);
+	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, http_cb, NULL);
 	if (evhttp_bind_socket(http, cfg.addr, (ev_uint16_t)cfg.http_port) != 0)
 		err(1, "cannot listen on %s:%d", cfg.addr, cfg.http_port);

@@ -422,9 +422,10 @@ peer_ok(const struct peer *p)
 
 /* Forward the items a function returned ("D ...", "A ...", "a ..."). Lines
  * for a peer that is down or full are dropped: the client's re-send brings
- * them back. O(total item length). */
+ * them back. With t > 0 (SENDs just accepted) a DLV starts its latency
+ * clock. O(total item length). */
 static void
-forward(redisReply **item, size_t n)
+forward(redisReply **item, size_t n, double t)
 {
 	static char enc[3 * MSG_BODY_MAX + 8];
 	size_t i;
@@ -449,6 +450,8 @@ forward(redisReply **item, size_t n)
 				s++;
 		}
 		body = s;
+		if (r->str[0] == 'D' && t > 0)
+			lat_start(f[0], f[3], t);
 		if (r->str[0] == 'a') {
 			lat_end(f[0], f[2]);
 			continue;
@@ -493,7 +496,7 @@ on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 	st.delivered += (unsigned long long)rep->element[0]->integer;
 	st.acked += (unsigned long long)rep->element[1]->integer;
 	st.dup_dlv += (unsigned long long)rep->element[2]->integer;
-	forward(rep->element + 3, rep->elements - 3);
+	forward(rep->element + 3, rep->elements - 3, 0);
 }
 
 static void
@@ -847,10 +850,14 @@ send_done(struct rq *q, const redisReply *rep)
 	st.delivered += (unsigned long long)e[5]->integer;
 	st.acked += (unsigned long long)e[6]->integer;
 	st.dup_dlv += (unsigned long long)e[7]->integer;
-	t = now();
-	for (i = 0; i < acc; i++)
-		lat_start(q->u, q->k + i, t);
-	forward(e + 8, rep->elements - 8);
+	t = 0;
+	if (acc > 0) {
+		/* Same-cell messages are acked in the accepting call itself. */
+		t = now();
+		st.lat_buckets[0] += (unsigned long long)e[6]->integer;
+		st.lat_count += (unsigned long long)e[6]->integer;
+	}
+	forward(e + 8, rep->elements - 8, t);
 	if (req != NULL) {
 		/* One reused object: jansson builds the text, no allocation. */
 		if (obj == NULL) {

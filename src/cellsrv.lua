@@ -10,7 +10,8 @@
 -- otherwise it is returned to cellsrv as a peer line to forward:
 --   "D FROM TO SEQ K BODY"  deliver message K of FROM (pair seq SEQ) to TO
 --   "A FROM TO K"           TO has received message K of FROM
---   "a FROM TO K"           (report only) that ACK was applied here
+--   "a FROM TO K"           (report only) that ACK was applied here (a
+--                           same-cell SEND reports only how many it acked)
 -- Every step is O(1) apart from draining what was parked behind it, and
 -- idempotent: a repeated DLV or ACK changes nothing and a repeated DLV is
 -- acknowledged again, so re-sending is always safe.
@@ -134,7 +135,6 @@ local function accept(u, f, body, s, a, rcv)
 			call('HINCRBY', 'u:' .. f, 'ReceiveId', '1')
 			if s == a + 1 then a = s else call('SADD', 'pa:' .. u, ss) end
 			nloc = nloc + 1
-			r[#r + 1] = 'a ' .. u .. ' ' .. f .. ' ' .. ss
 		else
 			r[#r + 1] = 'D ' .. u .. ' ' .. f .. ' ' .. seq .. ' ' .. ss .. ' ' .. body
 		end

@@ -87,7 +87,7 @@ is "$(peerA A 1 4 2)|$(hget 1 SendAckId)|$(R EXISTS pa:1)" "0|1|0|a 1 4 2|3|0" \
 is "$(send 1 4 3 1-4-2)" "done|3|3|0|0|0|0|0" "SEND of an acked id is done, nothing forwarded"
 
 # Same cell: SEND, DLV and ACK in one call.
-is "$(send 1 2 4 1-2-1)" "acc|4|4|0|1|1|1|0|a 1 2 4" "same-cell SEND is delivered and acked in the same call"
+is "$(send 1 2 4 1-2-1)" "acc|4|4|0|1|1|1|0" "same-cell SEND is delivered and acked in the same call"
 is "$(R LRANGE i:2 0 -1)|$(hget 2 ReceiveId)" "1 1 4 1-2-1|1" "delivered to the local inbox"
 
 # Bad steps write nothing.

@@ -186,7 +186,7 @@ main(int argc, char *argv[])
 	else
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 
-	lines_init(&l, stdin, "<stdin>", LINE_MAX_LEN);
+	lines_init_block(&l, stdin, "<stdin>", LINE_MAX_LEN);
 	while ((len = lines_next(&l, &line)) >= 0) {
 		if ((tab = memchr(line, '\t', (size_t)len)) == NULL)
 			lines_die(&l, "no tab between uid and fid: \"%.24s\"", line);

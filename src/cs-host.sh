@@ -99,7 +99,7 @@ if [ "$rc" -ne 0 ]; then
 	echo "[$name] $phase failed: $reason" >&2
 	rc=1
 elif [ -s "$errf" ] && [ "$verbose" = 1 ]; then
-	sed "s/^/[$name] /" "$errf" >&2
+	sed "/^\[$name\] /!s/^/[$name] /" "$errf" >&2
 fi
 case $errf in "${TMPDIR:-/tmp}"/cs-host.*) rm -f "$errf" ;; esac
 exit "$rc"

@@ -60,20 +60,36 @@ alive() {
 	[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$1"
 }
 
-# stop_one NAME: TERM the recorded process group, wait up to 10 s, then KILL.
-stop_one() {
-	local pid i
-	if alive "$1"; then
-		read -r pid <"pid/$1.pid"
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		if kill -0 "$pid" 2>/dev/null; then
-			echo "$prog: $1 (pid $pid) ignored TERM for 10 s; killing it" >&2
-			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-			for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+# running PID: the process exists and is not a zombie.
+running() {
+	local line
+	kill -0 "$1" 2>/dev/null && read -r line <"/proc/$1/stat" 2>/dev/null || return 1
+	line=${line##*) }
+	[ "${line%% *}" != Z ]
+}
+
+# stop NAME...: TERM each recorded process group at once, wait up to 10 s for
+# all, then KILL what is left. Only PIDs that pass alive() are touched.
+stop() {
+	local n pid pids="" i left
+	for n; do
+		if alive "$n"; then
+			read -r pid <"pid/$n.pid"
+			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+			pids="$pids $pid"
 		fi
-	fi
-	rm -f "pid/$1.pid"
+	done
+	for i in $(seq 100); do
+		left=""
+		for pid in $pids; do running "$pid" && left="$left $pid"; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for pid in $left; do
+		echo "$prog: pid $pid ignored TERM for 10 s; killing it" >&2
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+	done
+	for n; do rm -f "pid/$n.pid"; done
 }
 
 # spawn NAME LOG CMD...: start CMD detached in its own session, stdin from
@@ -102,9 +118,7 @@ whoami() {
 }
 
 do_stop() {
-	stop_one msgclient
-	stop_one cellsrv
-	stop_one redis
+	stop msgclient cellsrv redis
 }
 
 do_deploy() {

@@ -111,7 +111,7 @@ start() {
 	else
 		# Privilege separation of a root sshd needs /run/sshd (systemd makes it).
 		if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p -m 0755 /run/sshd || exit 1; fi
-		sshd -f "$dir/sshd_config" -E "$dir/sshd.log" || die "sshd failed: $(tail -n 1 "$dir/sshd.log")"
+		"$(command -v sshd)" -f "$dir/sshd_config" -E "$dir/sshd.log" || die "sshd failed: $(tail -n 1 "$dir/sshd.log" 2>/dev/null)"
 	fi
 	first=$(hosts | awk '{ print $2; exit }')
 	for i in $(seq 100); do

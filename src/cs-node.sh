@@ -57,13 +57,13 @@ alive() {
 	[ -s "pid/$1.pid" ] || return 1
 	read -r pid <"pid/$1.pid" || return 1
 	case $pid in ''|*[!0-9]*) return 1 ;; esac
-	[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$1"
+	[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$1"
 }
 
 # running PID: the process exists and is not a zombie.
 running() {
 	local line
-	kill -0 "$1" 2>/dev/null && read -r line <"/proc/$1/stat" 2>/dev/null || return 1
+	kill -0 "$1" 2>/dev/null && read -r line 2>/dev/null <"/proc/$1/stat" || return 1
 	line=${line##*) }
 	[ "${line%% *}" != Z ]
 }

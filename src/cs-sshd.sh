@@ -36,7 +36,7 @@ dir=$(cd "$dir" && pwd)
 sshd_pid() {
 	local pid
 	[ -s "$dir/sshd.pid" ] && read -r pid <"$dir/sshd.pid" && case $pid in ''|*[!0-9]*) return 1 ;; esac &&
-		[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "sshd.*$dir/sshd_config" &&
+		[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "sshd.*$dir/sshd_config" &&
 		echo "$pid"
 }
 
@@ -45,7 +45,7 @@ sshd_pid() {
 descendants() {
 	local root=$1 f line rest pid
 	for f in /proc/[0-9]*/stat; do
-		read -r line <"$f" 2>/dev/null || continue
+		read -r line 2>/dev/null <"$f" || continue
 		rest=${line##*) }
 		set -- $rest
 		pid=${f#/proc/}; pid=${pid%/stat}

@@ -34,7 +34,7 @@ our_pids() {
 	{
 		cat "$T"/run/h*/pid/*.pid "$T/state/ssh/sshd.pid" 2>/dev/null
 		for f in /proc/[0-9]*/cmdline; do
-			tr '\0' ' ' <"$f" 2>/dev/null | grep -q -- "$T/" && { p=${f#/proc/}; echo "${p%/cmdline}"; }
+			tr '\0' ' ' 2>/dev/null <"$f" | grep -q -- "$T/" && { p=${f#/proc/}; echo "${p%/cmdline}"; }
 		done
 	} | sort -un
 }
@@ -43,7 +43,7 @@ our_pids() {
 with_descendants() {
 	local f line rest p
 	for f in /proc/[0-9]*/stat; do
-		read -r line <"$f" 2>/dev/null || continue
+		read -r line 2>/dev/null <"$f" || continue
 		rest=${line##*) }
 		set -- $rest
 		p=${f#/proc/}

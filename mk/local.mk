@@ -24,6 +24,6 @@ provider-destroy:
 	$(Q)for d in $(wildcard $(RUN_DIR)/h*); do \
 	  test -d $$d/pid && (cd $$d && $(abspath $(BIN))/cs-node -n $${d##*/} stop); \
 	done; true
-	$(Q)if [ -f $(STATE)/ssh/sshd_config ]; then $(SSHD) stop; fi
+	$(Q)if [ -d $(STATE)/ssh ]; then $(SSHD) stop; fi
 	$(Q)rm -rf $(RUN_DIR)
 endif

@@ -100,7 +100,7 @@ spawn() {
 	setsid bash -c 'echo $$ >"pid/$0.pid.tmp" && mv "pid/$0.pid.tmp" "pid/$0.pid" && exec "$@"' \
 		"$n" "$@" </dev/null >"$log" 2>&1 &
 	local i
-	for i in $(seq 100); do [ -s "pid/$n.pid" ] && return 0; sleep 0.02; done
+	for i in $(seq $((waitsecs * 20))); do [ -s "pid/$n.pid" ] && return 0; sleep 0.05; done
 	die "$n did not start"
 }
 

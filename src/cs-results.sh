@@ -55,7 +55,7 @@ do_phase() {
 		return 0
 	fi
 	printf '%s\n' "$line" >>"$res/times.tsv"
-	printf '%s\n' "$line" | awk -F'\t' '{ printf "[%s] %d host%s in %.2f s\n", $1, $3, $3 == 1 ? "" : "s", $2 }'
+	printf '%s\n' "$line" | awk -F'\t' '{ printf "[%s] %d host%s in %.2f s\n", $1, $3, ($3 == 1 ? "" : "s"), $2 }'
 }
 
 # checks HOST...: "HOST OK|FAIL|MISSING key=value..." per host, from the last
@@ -113,7 +113,7 @@ do_summary() {
 	fi
 	{
 		echo "$tot"
-		times | awk -F'\t' '{ printf "%s%s=%ss", NR > 1 ? " " : "", $1, $2 } END { if (NR) printf "\n" }'
+		times | awk -F'\t' '{ printf "%s%s=%ss", (NR > 1 ? " " : ""), $1, $2 } END { if (NR) printf "\n" }'
 		printf "%s users, %s relations, %s messages, %s\n" \
 			"$(commas "$(field "$tot" users)")" "$(commas "$(field "$tot" relations)")" \
 			"$(commas "$(field "$tot" sent)")" "$verdict"

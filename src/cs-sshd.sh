@@ -33,10 +33,12 @@ PATH=$PATH:/usr/sbin:/sbin
 mkdir -p "$dir" || exit 1
 dir=$(cd "$dir" && pwd)
 
+# sshd_pid G: the PID of sshd instance G when it runs (its pid file names a
+# process whose command line holds its config file).
 sshd_pid() {
 	local pid
-	[ -s "$dir/sshd.pid" ] && read -r pid <"$dir/sshd.pid" && case $pid in ''|*[!0-9]*) return 1 ;; esac &&
-		[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "sshd.*$dir/sshd_config" &&
+	[ -s "$dir/sshd-$1.pid" ] && read -r pid <"$dir/sshd-$1.pid" && case $pid in ''|*[!0-9]*) return 1 ;; esac &&
+		[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "sshd.*$dir/sshd-$1.conf" &&
 		echo "$pid"
 }
 
@@ -57,7 +59,7 @@ descendants() {
 hosts() { awk '!/^#/ && NF { print $1, $2 }' "$inv"; }
 
 start() {
-	local user pid i first
+	local user pid i first g ninst
 	[ -r "$inv" ] || die "$inv: cannot read"
 	user=$(id -un)
 	umask 077
@@ -65,26 +67,37 @@ start() {
 	[ -s "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C cellstress-operator -f "$dir/id_ed25519" || exit 1
 	cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
 	echo "cellstress-local $(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >"$dir/known_hosts"
-	{
-		echo "# written by cs-sshd: a private sshd for TRANSPORT=ssh"
-		hosts | while read -r _ a; do echo "ListenAddress $a:$port"; done
-		cat <<-EOF
-		HostKey $dir/host_ed25519
-		PidFile $dir/sshd.pid
-		AuthorizedKeysFile $dir/authorized_keys
-		AllowUsers $user
-		PubkeyAuthentication yes
-		PasswordAuthentication no
-		KbdInteractiveAuthentication no
-		UsePAM no
-		StrictModes no
-		PermitRootLogin prohibit-password
-		MaxStartups 500
-		MaxSessions 100
-		LogLevel ERROR
-		Subsystem sftp internal-sftp
-		EOF
-	} >"$dir/sshd_config.tmp" && mv "$dir/sshd_config.tmp" "$dir/sshd_config"
+	# sshd listens on at most 16 addresses (MAX_LISTEN_SOCKS): one instance
+	# per 16 hosts, instance G serving hosts 16G+1 .. 16G+16.
+	ninst=$(( ($(hosts | wc -l) + 15) / 16 ))
+	for g in $(seq 0 $((ninst - 1))); do
+		{
+			echo "# written by cs-sshd: a private sshd for TRANSPORT=ssh, instance $g"
+			hosts | awk -v g="$g" -v p="$port" 'int((NR - 1) / 16) == g { print "ListenAddress " $2 ":" p }'
+			cat <<-EOF
+			HostKey $dir/host_ed25519
+			PidFile $dir/sshd-$g.pid
+			AuthorizedKeysFile $dir/authorized_keys
+			AllowUsers $user
+			PubkeyAuthentication yes
+			PasswordAuthentication no
+			KbdInteractiveAuthentication no
+			UsePAM no
+			StrictModes no
+			PermitRootLogin prohibit-password
+			MaxStartups 500
+			MaxSessions 100
+			LogLevel ERROR
+			Subsystem sftp internal-sftp
+			# bash sources ~/.bashrc for ssh commands when SHLVL is unset; a
+			# login's rc files are not part of what is measured here.
+			SetEnv SHLVL=1
+			# The default sntrup761 hybrid costs ~0.1 s of CPU per connection
+			# on each side: 40 hosts at once would spend seconds in key exchange.
+			KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org
+			EOF
+		} >"$dir/sshd-$g.conf.tmp" && mv "$dir/sshd-$g.conf.tmp" "$dir/sshd-$g.conf"
+	done
 	{
 		echo "# written by cs-sshd for the loopback sshd on port $port"
 		hosts | while read -r n a; do printf 'Host %s\n  HostName %s\n' "$n" "$a"; done
@@ -101,28 +114,34 @@ start() {
 		  ControlMaster auto
 		  ControlPath $dir/cm-%C
 		  ControlPersist 120
+		  KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org
 		  ConnectTimeout 10
 		  ServerAliveInterval 15
 		  LogLevel ERROR
 		EOF
 	} >"$cfg.tmp" && mv "$cfg.tmp" "$cfg"
-	if pid=$(sshd_pid); then
-		kill -HUP "$pid"       # re-read the config (a re-provision)
-	else
-		# Privilege separation of a root sshd needs /run/sshd (systemd makes it).
-		if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p -m 0755 /run/sshd || exit 1; fi
-		"$(command -v sshd)" -f "$dir/sshd_config" -E "$dir/sshd.log" || die "sshd failed: $(tail -n 1 "$dir/sshd.log" 2>/dev/null)"
-	fi
-	first=$(hosts | awk '{ print $2; exit }')
-	for i in $(seq 100); do
-		(exec 3<>"/dev/tcp/$first/$port") 2>/dev/null && return 0
-		sleep 0.05
+	# Privilege separation of a root sshd needs /run/sshd (systemd makes it).
+	if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p -m 0755 /run/sshd || exit 1; fi
+	for g in $(seq 0 $((ninst - 1))); do
+		if pid=$(sshd_pid "$g"); then
+			kill -HUP "$pid"       # re-read the config (a re-provision)
+		else
+			"$(command -v sshd)" -f "$dir/sshd-$g.conf" -E "$dir/sshd.log" ||
+				die "sshd failed: $(tail -n 1 "$dir/sshd.log" 2>/dev/null)"
+		fi
 	done
-	die "sshd not listening on $first:$port: $(tail -n 1 "$dir/sshd.log" 2>/dev/null)"
+	for g in $(seq 0 $((ninst - 1))); do
+		first=$(hosts | awk -v g="$g" 'NR == 16 * g + 1 { print $2 }')
+		for i in $(seq 100); do
+			(exec 3<>"/dev/tcp/$first/$port") 2>/dev/null && continue 2
+			sleep 0.05
+		done
+		die "sshd not listening on $first:$port: $(tail -n 1 "$dir/sshd.log" 2>/dev/null)"
+	done
 }
 
 stop() {
-	local pid kids k i
+	local pid kids k i f g
 	# Close the ControlMaster connections first: their sessions end with them.
 	if [ -r "$cfg" ] && [ -r "$inv" ]; then
 		hosts | while read -r n _; do
@@ -130,7 +149,10 @@ stop() {
 		done
 		wait
 	fi
-	if pid=$(sshd_pid); then
+	for f in "$dir"/sshd-*.pid; do
+		[ -e "$f" ] || continue
+		g=${f##*/sshd-}; g=${g%.pid}
+		pid=$(sshd_pid "$g") || { rm -f "$f"; continue; }
 		# sshd's per-connection children outlive the listener: stop them too.
 		kids=$(descendants "$pid")
 		kill -TERM "$pid" $kids 2>/dev/null
@@ -138,8 +160,9 @@ stop() {
 			for i in $(seq 50); do kill -0 "$k" 2>/dev/null || break; sleep 0.1; done
 			kill -KILL "$k" 2>/dev/null
 		done
-	fi
-	rm -f "$dir/sshd.pid" "$dir"/cm-*
+		rm -f "$f"
+	done
+	rm -f "$dir"/cm-*
 	return 0
 }
 

@@ -32,7 +32,7 @@ listeners() {
 # by the hosts' pid files and sshd's, and ssh ControlMaster processes of $T.
 our_pids() {
 	{
-		cat "$T"/run/h*/pid/*.pid "$T/state/ssh/sshd.pid" 2>/dev/null
+		cat "$T"/run/h*/pid/*.pid "$T"/state/ssh/sshd-*.pid 2>/dev/null
 		for f in /proc/[0-9]*/cmdline; do
 			tr '\0' ' ' 2>/dev/null <"$f" | grep -q -- "$T/" && { p=${f#/proc/}; echo "${p%/cmdline}"; }
 		done
@@ -76,4 +76,41 @@ while True: time.sleep(60)' "$1" "$2" &
 	HOLD_PID=$!
 	track "$HOLD_PID"
 	wait_port "$1" "$2" 10
+}
+
+# cycle_test TRANSPORT: the whole pipeline with HOSTS=3 USERS=3000 over
+# TRANSPORT, then destroy; 13 cases (plus the caller's own).
+cycle_test() {
+	local tr=$1 pids left
+	run pm -j3 provision deploy run check report HOSTS=3 USERS=3000 TRANSPORT="$tr"
+	ok "$rc" "TRANSPORT=$tr: make provision deploy run check report"
+	[ "$rc" = 0 ] || diag "$(tail -n 5 "$T/err")"
+	is "$(head -n 1 "$T/results/summary.txt" | grep -o 'hosts=[0-9]* ok=[0-9]* users=[0-9]*') $(head -n 1 "$T/results/summary.txt" |
+		grep -o 'lost=[0-9]*\|duplicated=[0-9]*\|disordered=[0-9]*' | tr '\n' ' ')" \
+		"hosts=3 ok=3 users=3000 lost=0 duplicated=0 disordered=0 " "summary: 3000 users, lost=0 duplicated=0 disordered=0"
+	ok "$(grep -q '^\[summary\] 3,000 users, [0-9,]* relations, [0-9,]* messages, all verified$' "$T/out"; echo $?)" \
+		"make printed the seed's closing line"
+	is "$(cut -f1 "$T/results/times.tsv" | tr '\n' ' ')" "provision deploy run check " "times.tsv has every phase's wall time"
+	is "$(grep -c '^| h0[123] | ' "$T/results/report.md")" 3 "report.md has a row per host"
+	is "$(for h in h01 h02 h03; do [ -s "$T/results/$h/client.log" ] && tail -n 1 "$T/results/$h/check.txt" | grep -c ' lost=0 '; done | tr -d '\n')" \
+		111 "every host has client.log and a passing check.txt"
+	run pm -q "$T/results/h03/.checked"
+	is "$rc" 0 "make -q: h03 is checked"
+	run pm -j3 run check
+	is "$rc $(grep -c '^\[h0[0-9]\] ' "$T/out")" "0 0" "run and check again redo no host"
+
+	pids=$(with_descendants $(our_pids))
+	if [ "$tr" = ssh ]; then
+		is "$(listeners | grep -c ":$SSH_PORT$")" 3 "sshd listens on the 3 host addresses"
+		is "$(grep -c '^Host h0[123]$' "$T/hosts/ssh_config") $(grep -c 'ControlMaster auto' "$T/hosts/ssh_config") $(ls "$T/state/ssh" | grep -c '^cm-')" \
+			"3 1 3" "ssh_config has the 3 hosts; a ControlMaster socket per host is up"
+	else
+		is "$(listeners | grep -c ":$SSH_PORT$")" 0 "no sshd with TRANSPORT=local"
+		ok "$( [ ! -e "$T/hosts/ssh_config" ]; echo $?)" "no ssh_config with TRANSPORT=local"
+	fi
+	run pm destroy
+	ok "$rc" "destroy"
+	left=$(still_running $pids)
+	is "$left" "" "destroy left none of the $(echo $pids | wc -w) processes running"
+	is "$(listeners | tr '\n' ' ')" "" "destroy left no listener on $(addr 1)..$(addr 3)"
 }

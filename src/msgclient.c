@@ -1,0 +1,641 @@
+/* msgclient: the load client of one cell. Plays users lo..hi of the cell
+ * against the cell's cellsrv, as the seed's client did: fetch each user's
+ * friends and counters, send msgs messages to every friend in the user's
+ * shuffled plan order (plan.h), re-send whatever is above SendAckId when
+ * acks stall, then wait until the user has received all it must. All state
+ * that matters is on the server: a killed msgclient started again carries on
+ * from the users' counters, and a restarted cellsrv is survived by backing
+ * off and reconnecting.
+ *
+ * One thread, one libevent loop; C keep-alive HTTP/1.1 connections (evhttp
+ * client), one request in flight on each. Every user has at most one
+ * request in flight, so its messages reach the server in id order and
+ * nothing is parked there in the normal case. Users ready to act wait in a
+ * FIFO; users waiting for acks or receives sleep in a second FIFO (constant
+ * delay, so it is sorted by wake time) and poll GET /api/user/U. */
+#include <err.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "inventory.h"
+#include "io.h"
+#include "keys.h"
+#include "num.h"
+#include "plan.h"
+
+#define FRIENDS_MAX 100000      /* friends accepted in a GET user answer */
+
+static struct config {
+	const char *inventory;
+	long long   cell;
+	long long   msgs;         /* -m: messages to every friend */
+	long long   conns;        /* -C: HTTP connections */
+	uint64_t    seed;         /* -S: plan seed */
+	const char *addr;         /* -a: cellsrv address (default: inventory) */
+	int         port;         /* -p: cellsrv HTTP port */
+	long long   window;       /* -w: unacked messages per user */
+	double      resend;       /* -r: seconds without ack progress before a re-send */
+	double      poll;         /* -P: seconds between polls of a waiting user */
+	double      timeout;      /* -t: seconds for the whole run */
+	double      req_timeout;  /* -T: seconds for one request */
+	int         quiet;        /* -q: no progress lines */
+} cfg = {
+	.msgs = 5,
+	.conns = 16,
+	.seed = 1,
+	.port = PORT_HTTP,
+	.window = 128,
+	.resend = 3,
+	.poll = 0.5,
+	.timeout = 3600,
+	.req_timeout = 10,
+};
+
+enum { U_FETCH, U_SEND, U_DONE, U_FAILED };
+
+struct user {
+	long long    uid;
+	int          state;
+	long long   *fr;          /* sorted friends */
+	struct slot *plan;        /* plan[k-1] = message k */
+	long long    n;           /* friends * msgs: to send and to receive */
+	long long    send_id, ack_id, recv_id;  /* last seen on the server */
+	long long    next;        /* next new message id to send */
+	long long    cursor;      /* next id of a re-send round, 0 = none */
+	double       progress;    /* last time ack_id moved or a round began */
+	double       wake;        /* sleeping until */
+	int          poll;        /* woke up: fetch the counters first */
+	struct user *link;        /* ready or sleep FIFO */
+};
+
+struct fifo {
+	struct user *head, *tail;
+};
+
+enum { R_USER, R_SEND };
+
+struct conn {
+	struct evhttp_connection *evcon;
+	struct user  *u;          /* request in flight for u, or NULL */
+	int           kind;
+	long long     k;          /* message id of a SEND */
+	int           resend;     /* that SEND is a re-send */
+	int           backoff;    /* ms, after a connection error */
+	struct event *timer;      /* pause (back off, Retry-After) */
+	int           paused;
+	struct conn  *link;       /* idle list */
+};
+
+static struct event_base *base;
+static struct inventory   inv;
+static const struct host *self;
+static struct user       *users;
+static long long          nusers;
+static struct conn       *conns;
+static struct conn       *idle;
+static struct fifo        ready, sleeping;
+static uint32_t          *scratch;
+static size_t             scratch_cap;
+static char               hosthdr[96];
+static double             t_start;
+
+static struct {
+	long long done, failed;
+	long long sent, acked, received;        /* sums of the users' counters */
+	long long sent0;                        /* sent when the run began */
+	long long retries, requests, errors, http503, http4xx;
+	int       timed_out;
+} st;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+push(struct fifo *q, struct user *u)
+{
+	u->link = NULL;
+	if (q->tail)
+		q->tail->link = u;
+	else
+		q->head = u;
+	q->tail = u;
+}
+
+static struct user *
+pop(struct fifo *q)
+{
+	struct user *u = q->head;
+
+	if (u != NULL) {
+		q->head = u->link;
+		if (q->head == NULL)
+			q->tail = NULL;
+		u->link = NULL;
+	}
+	return u;
+}
+
+/* Take the counters the server reported for u. */
+static void
+update(struct user *u, long long s, long long a, long long r, double t)
+{
+	st.sent += s - u->send_id;
+	st.acked += a - u->ack_id;
+	st.received += r - u->recv_id;
+	if (a > u->ack_id)
+		u->progress = t;
+	u->send_id = s;
+	u->ack_id = a;
+	u->recv_id = r;
+}
+
+static void
+finish(struct user *u, int state)
+{
+	u->state = state;
+	if (state == U_DONE)
+		st.done++;
+	else
+		st.failed++;
+	free(u->fr);
+	free(u->plan);
+	u->fr = NULL;
+	u->plan = NULL;
+	if (st.done + st.failed == nusers)
+		event_base_loopexit(base, NULL);
+}
+
+static void
+fail(struct user *u, const char *fmt, const char *what)
+{
+	warnx("user %lld: %s%s", u->uid, fmt, what ? what : "");
+	finish(u, U_FAILED);
+}
+
+static void
+sleep_user(struct user *u, double t)
+{
+	u->wake = t + cfg.poll;
+	push(&sleeping, u);
+}
+
+static void pump(void);
+static void on_response(struct evhttp_request *req, void *arg);
+
+/* Pause c for ms milliseconds; it rejoins the idle list afterwards. */
+static void
+conn_pause(struct conn *c, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	c->paused = 1;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_idle(struct conn *c)
+{
+	c->u = NULL;
+	c->link = idle;
+	idle = c;
+}
+
+static void
+conn_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd; (void)what;
+	c->paused = 0;
+	conn_idle(c);
+	pump();
+}
+
+/* Issue GET path on c for u. */
+static void
+request(struct conn *c, struct user *u, int kind, const char *path)
+{
+	struct evhttp_request *req = evhttp_request_new(on_response, c);
+
+	if (req == NULL)
+		errx(1, "evhttp_request_new failed");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", hosthdr);
+	c->u = u;
+	c->kind = kind;
+	st.requests++;
+	if (evhttp_make_request(c->evcon, req, EVHTTP_REQ_GET, path) != 0)
+		errx(1, "evhttp_make_request failed");
+}
+
+static void
+send_msg(struct conn *c, struct user *u, long long k, int resend)
+{
+	const struct slot *s = &u->plan[k - 1];
+	long long f = u->fr[s->fi];
+	char path[160];
+
+	snprintf(path, sizeof path, "/api/c/%lld/%lld/%lld/?message=%lld-%lld-%u",
+	    u->uid, f, k, u->uid, f, s->j);
+	c->k = k;
+	c->resend = resend;
+	request(c, u, R_SEND, path);
+}
+
+/* Give u its next step on c (u has no request in flight). Returns 0 when a request
+ * went out, -1 when u went to sleep or finished instead. */
+static int
+act(struct conn *c, struct user *u, double t)
+{
+	char path[64];
+
+	if (u->state == U_FETCH || u->poll) {
+		u->poll = 0;
+		snprintf(path, sizeof path, "/api/user/%lld", u->uid);
+		request(c, u, R_USER, path);
+		return 0;
+	}
+	if (u->ack_id >= u->n && u->recv_id >= u->n) {
+		if (u->recv_id > u->n)
+			fail(u, "received more messages than its friends sent", NULL);
+		else
+			finish(u, U_DONE);
+		return -1;
+	}
+	/* A re-send round: every id above SendAckId sent so far. */
+	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= cfg.resend) {
+		u->cursor = u->ack_id + 1;
+		u->progress = t;
+	}
+	if (u->cursor != 0) {
+		if (u->cursor <= u->ack_id)
+			u->cursor = u->ack_id + 1;
+		if (u->cursor < u->next) {
+			send_msg(c, u, u->cursor, 1);
+			return 0;
+		}
+		u->cursor = 0;
+	}
+	if (u->next <= u->n && u->next <= u->ack_id + cfg.window) {
+		send_msg(c, u, u->next, 0);
+		return 0;
+	}
+	sleep_user(u, t);
+	return -1;
+}
+
+/* Start requests on idle connections while users are ready. */
+static void
+pump(void)
+{
+	double t = now();
+
+	while (idle != NULL && ready.head != NULL) {
+		struct conn *c = idle;
+		struct user *u = pop(&ready);
+
+		idle = c->link;
+		if (act(c, u, t) < 0) {
+			c->link = idle;
+			idle = c;
+		}
+	}
+}
+
+/* The user's answer: friends and counters. 0 or -1 with *why set. */
+static int
+take_user(struct user *u, json_t *j, double t, const char **why)
+{
+	json_t *fa = json_object_get(j, "friends"), *v;
+	json_int_t s, a, r, id;
+	size_t i, nf;
+
+	if (json_unpack(j, "{s:I,s:I,s:I,s:I}", "UserId", &id, "SendId", &s, "SendAckId", &a,
+	    "ReceiveId", &r) != 0 || !json_is_array(fa) || id != u->uid) {
+		*why = "malformed user record";
+		return -1;
+	}
+	if (u->state == U_FETCH) {
+		nf = json_array_size(fa);
+		if (nf > FRIENDS_MAX) {
+			*why = "too many friends";
+			return -1;
+		}
+		if ((u->fr = calloc(nf + 1, sizeof *u->fr)) == NULL ||
+		    (u->plan = calloc(nf * (size_t)cfg.msgs + 1, sizeof *u->plan)) == NULL)
+			err(1, "calloc");
+		json_array_foreach(fa, i, v) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    (i > 0 && json_integer_value(v) <= u->fr[i - 1])) {
+				*why = "friends not ascending positive numbers";
+				return -1;
+			}
+			u->fr[i] = json_integer_value(v);
+		}
+		if (nf > scratch_cap) {
+			scratch_cap = nf * 2;
+			if ((scratch = realloc(scratch, scratch_cap * sizeof *scratch)) == NULL)
+				err(1, "realloc");
+		}
+		plan_build(cfg.seed, u->uid, nf, (uint32_t)cfg.msgs, u->plan, scratch);
+		u->n = (long long)nf * cfg.msgs;
+		if (s > u->n || a > s) {
+			*why = "SendId above the plan (another -m?)";
+			return -1;
+		}
+		u->state = U_SEND;
+		u->next = s + 1;
+		st.sent0 += s;
+		u->progress = t;
+	}
+	update(u, s, a, r, t);
+	return 0;
+}
+
+static int
+take_send(struct user *u, json_t *j, double t)
+{
+	json_int_t s, a, r, id;
+
+	if (json_unpack(j, "{s:I,s:I,s:I,s:I}", "UserId", &id, "SendId", &s, "SendAckId", &a,
+	    "ReceiveId", &r) != 0 || id != u->uid || s > u->n || a > s)
+		return -1;
+	update(u, s, a, r, t);
+	return 0;
+}
+
+/* Seconds of a Retry-After header (1 when absent or odd, at most 60). */
+static int
+retry_after(struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Retry-After");
+	const char *errstr;
+	long long v;
+
+	if (h == NULL)
+		return 1;
+	v = cs_strtonum(h, 0, 60, &errstr);
+	return errstr ? 1 : (int)v;
+}
+
+static void
+on_response(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = arg;
+	struct user *u = c->u;
+	int code = req ? evhttp_request_get_response_code(req) : 0;
+	double t = now();
+	const char *why = NULL;
+	json_t *j = NULL;
+
+	if (code == 200) {
+		struct evbuffer *b = evhttp_request_get_input_buffer(req);
+		size_t len = evbuffer_get_length(b);
+		json_error_t je;
+
+		j = json_loadb((const char *)evbuffer_pullup(b, (ev_ssize_t)len), len, 0, &je);
+		if (j == NULL)
+			why = "answer is not JSON";
+		else if (c->kind == R_USER ? take_user(u, j, t, &why) : take_send(u, j, t))
+			why = why ? why : "unexpected SEND answer";
+		json_decref(j);
+		if (why != NULL) {
+			fail(u, why, NULL);
+		} else {
+			if (c->kind == R_SEND) {
+				if (c->resend) {
+					st.retries++;
+					if (u->cursor == c->k)
+						u->cursor++;
+				} else if (u->next == c->k)
+					u->next++;
+			}
+			push(&ready, u);
+		}
+		c->backoff = 0;
+		conn_idle(c);
+	} else if (code == 0 || code >= 500) {
+		/* Connection refused or reset, timeout, overload: try again later. */
+		int ms;
+
+		if (code == 503) {
+			st.http503++;
+			ms = 1000 * retry_after(req);
+		} else {
+			st.errors++;
+			c->backoff = c->backoff ? (c->backoff * 2 > 2000 ? 2000 : c->backoff * 2) : 50;
+			ms = c->backoff;
+		}
+		push(&ready, u);
+		c->u = NULL;
+		conn_pause(c, ms);
+	} else {
+		char what[200];
+		struct evbuffer *b = evhttp_request_get_input_buffer(req);
+		size_t len = evbuffer_get_length(b);
+
+		st.http4xx++;
+		if (len > 100)
+			len = 100;
+		if (c->kind == R_SEND)
+			snprintf(what, sizeof what, "message %lld: HTTP %d %.*s", c->k, code, (int)len,
+			    (const char *)evbuffer_pullup(b, (ev_ssize_t)len));
+		else
+			snprintf(what, sizeof what, "GET user: HTTP %d %.*s", code, (int)len,
+			    (const char *)evbuffer_pullup(b, (ev_ssize_t)len));
+		what[strcspn(what, "\n")] = '\0';
+		fail(u, what, NULL);
+		conn_idle(c);
+	}
+	pump();
+}
+
+/* Every 10 ms: wake the users whose poll is due. */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	double t = now();
+
+	(void)fd; (void)what; (void)arg;
+	while (sleeping.head != NULL && sleeping.head->wake <= t) {
+		struct user *u = pop(&sleeping);
+		u->poll = 1;
+		push(&ready, u);
+	}
+	pump();
+}
+
+static void
+progress_line(void)
+{
+	printf("%lld %lld %lld %lld %lld %lld %lld\n", (long long)time(NULL), st.done, nusers,
+	    st.sent, st.acked, st.received, st.retries);
+}
+
+static void
+on_progress(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	if (!cfg.quiet)
+		progress_line();
+}
+
+static void
+on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	warnx("timeout after %.0f s: %lld of %lld users not complete", cfg.timeout,
+	    nusers - st.done - st.failed, nusers);
+	st.timed_out = 1;
+	event_base_loopexit(base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what; (void)arg;
+	warnx("signal %d: stopping", (int)sig);
+	st.timed_out = 1;
+	event_base_loopexit(base, NULL);
+}
+
+static double
+optsec(int opt, const char *arg, long long max)
+{
+	return cs_optnum(opt, arg, 1, max * 1000) / 1000.0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: msgclient -i inventory -k cell [-m msgs=%lld] [-C connections=%lld] "
+	    "[-S seed=%llu] [-a addr] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
+	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t timeout_s=%.0f] [-q]\n",
+	    cfg.msgs, cfg.conns, (unsigned long long)cfg.seed, PORT_HTTP, cfg.window,
+	    cfg.resend * 1000, cfg.poll * 1000, cfg.req_timeout, cfg.timeout);
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event *tick, *prog, *tmo, *sigterm, *sigint;
+	struct timeval tv;
+	long long i;
+	double secs;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "a:C:hi:k:m:P:p:qr:S:T:t:w:")) != -1) {
+		switch (ch) {
+		case 'a': cfg.addr = optarg; break;
+		case 'C': cfg.conns = cs_optnum(ch, optarg, 1, 4096); break;
+		case 'i': cfg.inventory = optarg; break;
+		case 'k': cfg.cell = cs_optnum(ch, optarg, 1, 100000); break;
+		case 'm': cfg.msgs = cs_optnum(ch, optarg, 1, 100000); break;
+		case 'P': cfg.poll = optsec(ch, optarg, 60); break;
+		case 'p': cfg.port = (int)cs_optnum(ch, optarg, 1, 65535); break;
+		case 'q': cfg.quiet = 1; break;
+		case 'r': cfg.resend = optsec(ch, optarg, 3600); break;
+		case 'S': cfg.seed = (uint64_t)cs_optnum(ch, optarg, 0, INT64_MAX); break;
+		case 'T': cfg.req_timeout = (double)cs_optnum(ch, optarg, 1, 3600); break;
+		case 't': cfg.timeout = (double)cs_optnum(ch, optarg, 1, 7 * 86400); break;
+		case 'w': cfg.window = cs_optnum(ch, optarg, 1, 1 << 20); break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0 || cfg.inventory == NULL || cfg.cell == 0)
+		usage();
+	inventory_load(cfg.inventory, &inv);
+	if ((self = inventory_cell(&inv, cfg.cell)) == NULL)
+		errx(1, "%s: no cell %lld", cfg.inventory, cfg.cell);
+	if (cfg.addr == NULL)
+		cfg.addr = self->addr;
+	snprintf(hosthdr, sizeof hosthdr, "%s:%d", cfg.addr, cfg.port);
+
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if ((base = event_base_new()) == NULL)
+		errx(1, "event_base_new failed");
+	nusers = self->hi - self->lo + 1;
+	if ((users = calloc((size_t)nusers, sizeof *users)) == NULL ||
+	    (conns = calloc((size_t)cfg.conns, sizeof *conns)) == NULL)
+		err(1, "calloc");
+	for (i = 0; i < nusers; i++) {
+		users[i].uid = self->lo + i;
+		users[i].state = U_FETCH;
+		push(&ready, &users[i]);
+	}
+	for (i = 0; i < cfg.conns; i++) {
+		struct conn *c = &conns[i];
+		c->evcon = evhttp_connection_base_new(base, NULL, cfg.addr, (unsigned short)cfg.port);
+		if (c->evcon == NULL)
+			errx(1, "evhttp_connection_base_new %s:%d failed", cfg.addr, cfg.port);
+		evhttp_connection_set_timeout(c->evcon, (int)cfg.req_timeout);
+		evhttp_connection_set_retries(c->evcon, 0);
+		c->timer = evtimer_new(base, conn_timer, c);
+		conn_idle(c);
+	}
+	tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
+	prog = event_new(base, -1, EV_PERSIST, on_progress, NULL);
+	tmo = evtimer_new(base, on_timeout, NULL);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, NULL);
+	sigint = evsignal_new(base, SIGINT, on_signal, NULL);
+	tv.tv_sec = 0; tv.tv_usec = 10000;
+	event_add(tick, &tv);
+	tv.tv_sec = 1; tv.tv_usec = 0;
+	event_add(prog, &tv);
+	tv.tv_sec = (time_t)cfg.timeout;
+	event_add(tmo, &tv);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+
+	t_start = now();
+	pump();
+	if (nusers > 0)
+		event_base_dispatch(base);
+	secs = now() - t_start;
+	if (!cfg.quiet)
+		progress_line();
+	printf("users=%lld done=%lld failed=%lld sent=%lld acked=%lld received=%lld retries=%lld "
+	    "requests=%lld errors=%lld http503=%lld http4xx=%lld seconds=%.3f msgs_per_s=%.0f\n",
+	    nusers, st.done, st.failed, st.sent, st.acked, st.received, st.retries, st.requests,
+	    st.errors, st.http503, st.http4xx, secs, secs > 0 ? (st.sent - st.sent0) / secs : 0);
+	fshut(stdout, "<stdout>");
+	for (i = 0; i < cfg.conns; i++) {
+		evhttp_connection_free(conns[i].evcon);
+		event_free(conns[i].timer);
+	}
+	for (i = 0; i < nusers; i++) {
+		free(users[i].fr);
+		free(users[i].plan);
+	}
+	free(users);
+	free(conns);
+	free(scratch);
+	event_free(tick);
+	event_free(prog);
+	event_free(tmo);
+	event_free(sigterm);
+	event_free(sigint);
+	event_base_free(base);
+	inventory_free(&inv);
+	return st.done == nusers ? 0 : 1;
+}

@@ -66,23 +66,21 @@ still_running() {
 # mtime FILE: modification time in nanoseconds (0 when missing).
 mtime() { stat -c %.9Y "$1" 2>/dev/null | tr -d . || echo 0; }
 
-# hold ADDR PORT: a listener of the test's own on ADDR:PORT (python3), its
-# PID in $HOLD_PID, tracked so it is stopped at exit.
+# hold ADDR PORT: a listener of the test's own on ADDR:PORT (a bare
+# redis-server from lib.sh), its PID in $HOLD_PID, stopped at exit.
 hold() {
-	python3 -c 'import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(8)
-while True: time.sleep(60)' "$1" "$2" &
-	HOLD_PID=$!
-	track "$HOLD_PID"
-	wait_port "$1" "$2" 10
+	start_redis "$1" "$2" && HOLD_PID=$REDIS_PID
 }
 
-# cycle_test TRANSPORT: the whole pipeline with HOSTS=3 USERS=3000 over
-# TRANSPORT, then destroy; 13 cases (plus the caller's own).
+# The layout of the end-to-end tests: 3000 users with fewer friends and
+# messages than the defaults (about 60,000 messages) so a run takes seconds.
+LAYOUT_T="HOSTS=3 USERS=3000 SAME=6 CROSS=4 MSGS=2"
+
+# cycle_test TRANSPORT: the whole pipeline with $LAYOUT_T over TRANSPORT,
+# then destroy; 13 cases.
 cycle_test() {
 	local tr=$1 pids left
-	run pm -j3 provision deploy run check report HOSTS=3 USERS=3000 TRANSPORT="$tr"
+	run pm -j3 provision deploy run check report $LAYOUT_T TRANSPORT="$tr"
 	ok "$rc" "TRANSPORT=$tr: make provision deploy run check report"
 	[ "$rc" = 0 ] || diag "$(tail -n 5 "$T/err")"
 	is "$(head -n 1 "$T/results/summary.txt" | grep -o 'hosts=[0-9]* ok=[0-9]* users=[0-9]*') $(head -n 1 "$T/results/summary.txt" |

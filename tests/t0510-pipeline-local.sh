@@ -1,0 +1,8 @@
+# t0510-pipeline-local: the whole cycle (provision deploy run check report,
+# then destroy) with HOSTS=3 USERS=3000 (LAYOUT_T) over TRANSPORT=local.
+. "$(dirname "$0")/lib.sh"
+FIRST=11
+. "$(dirname "$0")/lib-pipeline.sh"
+plan 13
+cycle_test local
+done_testing

@@ -4,6 +4,7 @@
  * Errors come back as <Response><Errors><Error><Code/><Message/></Error>
  * </Errors><RequestID/></Response> and become one line naming the action. */
 #include <err.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +371,23 @@ parse_error(const struct resp *r, long http, struct aws_error *e)
 	xmlFreeDoc(doc);
 }
 
+/* CELLSTRESS_AWS_TRACE=FILE appends "action<TAB>x-amz-date<TAB>body" of each
+ * request to FILE (created 0600): what the tests re-sign with botocore. The
+ * body holds no secret; the signature and the token are never written. */
+static void
+trace(const char *action, const char *amzdate, const char *body)
+{
+	const char *path = getenv("CELLSTRESS_AWS_TRACE");
+	int fd;
+
+	if (path == NULL || *path == '\0')
+		return;
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		err(1, "CELLSTRESS_AWS_TRACE: %s", path);
+	if (dprintf(fd, "%s\t%s\t%s\n", action, amzdate, body) < 0 || close(fd) != 0)
+		err(1, "CELLSTRESS_AWS_TRACE: %s", path);
+}
+
 xmlDoc *
 aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aws_error *e)
 {
@@ -390,6 +408,7 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 		gmtime_r(&t, &tm);
 		strftime(amzdate, sizeof amzdate, "%Y%m%dT%H%M%SZ", &tm);
 		authz = sign(&a->cfg, a->host, a->path, amzdate, body);
+		trace(action, amzdate, body);
 #define HDR(...) do { if (asprintf(&line, __VA_ARGS__) < 0) err(1, "asprintf"); \
 	hl = curl_slist_append(hl, line); free(line); } while (0)
 		HDR("Content-Type: application/x-www-form-urlencoded; charset=utf-8");

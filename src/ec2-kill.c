@@ -1,8 +1,9 @@
 /* ec2-kill: terminate every instance of a run (found by its tag cellstress:run,
  * not by any local file), or with -A of every run (any instance carrying the
  * tag key), and wait until they are terminated. Lists what it terminates
- * before acting, and ends with the instance-hours per instance type for the
- * cost estimate. Idempotent: nothing left to kill is success. */
+ * before acting, and ends with the instance-hours per instance type and, with
+ * -p PRICES (data/ec2-prices.tsv: region type usd-per-hour), the estimated
+ * cost. Idempotent: nothing left to kill is success. */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "aws.h"
 #include "io.h"
+#include "lines.h"
 #include "num.h"
 
 #define LIVE_STATES 5
@@ -24,7 +26,8 @@ static struct config {
 	int         all;
 	long long   wait;
 	const char *region;
-} cfg = { NULL, 0, 600, NULL };
+	const char *prices;         /* price table, or NULL */
+} cfg = { NULL, 0, 600, NULL, NULL };
 
 struct inst {
 	char   id[32];
@@ -42,8 +45,8 @@ static size_t nlist, caplist;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ec2-kill (-r run | -A) [-w wait-seconds (600)] "
-	    "[-R region (AWS chain)]\n");
+	fprintf(stderr, "usage: ec2-kill (-r run | -A) [-p prices.tsv (none)] "
+	    "[-w wait-seconds (600)] [-R region (AWS chain)]\n");
 	exit(2);
 }
 
@@ -110,7 +113,52 @@ survey(struct aws *a)
 struct hours {
 	char   type[32];
 	double hours;
+	double usd;                 /* per hour; < 0 when not in the table */
 };
+
+static struct hours *price;     /* the table's rows for our region */
+static size_t nprice;
+
+/* Read the table (before anything is terminated: a bad table must not stop
+ * a destroy half way); bad rows exit 1 with FILE:LINE. */
+static void
+load_prices(const char *path, const char *region)
+{
+	struct lines l;
+	FILE *fp;
+	char *line;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		err(1, "%s", path);
+	lines_init(&l, fp, path, 0);
+	while (lines_next(&l, &line) >= 0) {
+		char *f[4], *save = NULL, *end;
+		int nf = 0;
+		double usd;
+
+		if (line[0] == '#' || line[strspn(line, " \t")] == '\0')
+			continue;
+		for (char *t = strtok_r(line, " \t", &save); t != NULL;
+		    t = strtok_r(NULL, " \t", &save))
+			if (nf < 4)
+				f[nf++] = t;
+			else
+				nf++;
+		if (nf != 3)
+			lines_die(&l, "want 3 fields (region type usd-per-hour), got %d", nf);
+		usd = strtod(f[2], &end);
+		if (*end != '\0' || end == f[2] || !(usd >= 0 && usd < 1000))
+			lines_die(&l, "price is not a number from 0 to 1000: \"%s\"", f[2]);
+		if (strcmp(f[0], region) != 0)
+			continue;
+		if ((price = reallocarray(price, nprice + 1, sizeof *price)) == NULL)
+			err(1, "realloc");
+		snprintf(price[nprice].type, sizeof price[0].type, "%s", f[1]);
+		price[nprice++].usd = usd;
+	}
+	lines_free(&l);
+	fclose(fp);
+}
 
 int
 main(int argc, char *argv[])
@@ -121,10 +169,13 @@ main(int argc, char *argv[])
 	int ch, delay = 1000;
 	struct aws *a;
 
-	while ((ch = getopt(argc, argv, "AhR:r:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "Ahp:R:r:w:")) != -1) {
 		switch (ch) {
 		case 'A':
 			cfg.all = 1;
+			break;
+		case 'p':
+			cfg.prices = optarg;
 			break;
 		case 'R':
 			cfg.region = optarg;
@@ -146,6 +197,8 @@ main(int argc, char *argv[])
 	if (cfg.run != NULL)
 		aws_check_run(cfg.run);
 	a = aws_open(cfg.region);
+	if (cfg.prices != NULL)
+		load_prices(cfg.prices, aws_config(a)->region);
 
 	survey(a);
 	for (i = 0; i < nlist; i++)
@@ -186,9 +239,31 @@ main(int argc, char *argv[])
 			    "(first %s, %s)", nlist, cfg.wait, list[0].id, list[0].state);
 	}
 	printf("terminated %zu\n", done);
-	for (j = 0; j < nsum; j++)
-		printf("hours %s %.4f\n", sum[j].type, sum[j].hours);
+	if (cfg.prices != NULL) {
+		double th = 0, tu = 0;
+		int unpriced = 0;
+
+		for (j = 0; j < nsum; j++) {
+			sum[j].usd = -1;
+			for (i = 0; i < nprice; i++)
+				if (strcmp(price[i].type, sum[j].type) == 0)
+					sum[j].usd = price[i].usd;
+			th += sum[j].hours;
+			if (sum[j].usd < 0) {
+				unpriced++;
+				printf("hours %s %.4f usd -\n", sum[j].type, sum[j].hours);
+				continue;
+			}
+			tu += sum[j].hours * sum[j].usd;
+			printf("hours %s %.4f usd %.4f\n", sum[j].type, sum[j].hours,
+			    sum[j].hours * sum[j].usd);
+		}
+		printf("total hours %.4f usd %.4f unpriced %d\n", th, tu, unpriced);
+	} else
+		for (j = 0; j < nsum; j++)
+			printf("hours %s %.4f\n", sum[j].type, sum[j].hours);
 	free(sum);
+	free(price);
 	free(list);
 	aws_close(a);
 	fshut(stdout, "<stdout>");

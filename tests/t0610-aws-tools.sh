@@ -3,7 +3,7 @@
 # result is cross-checked with the aws CLI.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/moto.sh"
-plan 46
+plan 50
 
 start_moto 127.0.5.10 5610 || { echo "Bail out! no moto_server"; exit 1; }
 R=t0610
@@ -99,11 +99,24 @@ is "$(mine describe-vpcs --filters "$F" --query 'Vpcs[].VpcId')" 1 "still one VP
 # 5. Destroy: nothing of ours left; a second destroy is a no-op.
 run vpc-delete -r "$R"
 expect_fail 1 "still holds instance i-" "vpc-delete refuses while instances live" vpc-delete -r "$R"
-run ec2-kill -r "$R"
+printf '# prices\neu-west-1\tc5.large\tcheap\n' >"$T/badprices"
+expect_fail 1 "^ec2-kill: $T/badprices:2: price is not a number" "a bad price table: FILE:LINE, exit 1" \
+	ec2-kill -r "$R" -p "$T/badprices"
+is "$(awsq ec2 describe-instances --filters "$F" Name=instance-state-name,Values=running \
+	--query 'Reservations[].Instances[].InstanceId' | tr '\t' '\n' | awk 'NF' | wc -l | tr -d ' ')" 6 \
+	"... before terminating anything"
+run ec2-kill -r "$R" -p "$TOP/data/ec2-prices.tsv"
 is "$rc" 0 "ec2-kill exits 0"
 is "$(grep -c '^terminate i-' "$T/out")" 6 "ec2-kill lists the 6 instances before acting"
-grep -q '^hours c5.large [0-9.]*$' "$T/out"
-ok $? "ec2-kill reports instance-hours per type"
+grep -q '^hours c5.large [0-9.]* usd [0-9.]*$' "$T/out"
+ok $? "ec2-kill reports instance-hours per type with their cost"
+# eu-west-1 in the table: c5.large 0.096, t3.micro 0.0114 $/h
+awk '$1 == "hours" { want = $3 * ($2 == "c5.large" ? 0.096 : 0.0114); if ($5 - want > 0.00006 || want - $5 > 0.00006) bad = 1; h += $3; u += $5 }
+     $1 == "total" { if ($3 - h > 0.0002 || h - $3 > 0.0002 || $5 - u > 0.0002 || u - $5 > 0.0002 || $7 != 0) bad = 1; seen = 1 }
+     END { exit bad || !seen }' "$T/out"
+ok $? "cost = hours x the region's price; the total adds up"
+awk '$1 == "hours" && $2 == "c5.large" && $3 >= 0.0833 && $3 < 0.84 { found = 1 } END { exit !found }' "$T/out"
+ok $? "5 hosts count at least 5 x 60 s = 0.0833 h (billing minimum), at most 10 min each"
 run vpc-delete -r "$R"
 is "$rc" 0 "vpc-delete exits 0"
 left() {

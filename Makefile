@@ -1,14 +1,46 @@
-# cellstress: build the tools, run the tests, and drive the per-host pipeline.
-# Defaults first; put local overrides in config.mak (ignored by git).
+# cellstress: build the tools, run the tests, and drive the per-host pipeline
+#   make provision deploy run check report destroy
+# Defaults below; put local overrides in config.mak (ignored by git).
+
+-include config.mak
+
+# The layout of a cluster: recorded by `make provision` in $(HOSTS_DIR)/layout.mk
+# and adopted by every later phase. Setting one of them to another value on the
+# command line, in the environment or in config.mak while a cluster is up is
+# refused (see mk/provision.mk) instead of silently mixing two layouts.
+LAYOUT_VARS = PROVIDER TRANSPORT NET FIRST HOSTS USERS SAME CROSS MSGS SEED
+GIVEN := $(foreach v,$(LAYOUT_VARS),$(if $(filter undefined,$(origin $v)),,$v))
+HOSTS_DIR ?= hosts
+-include $(HOSTS_DIR)/layout.mk
+$(foreach v,$(filter-out $(GIVEN),$(LAYOUT_VARS)),$(if $(LAYOUT_$v),$(eval $v := $(LAYOUT_$v))))
 
 PROVIDER  ?= local
-TRANSPORT ?= local
+TRANSPORT ?= $(PROVIDER_TRANSPORT)# local.mk: local; aws.mk: ssh
+NET       ?= 127.0.1#              host N of PROVIDER=local is $(NET).$(FIRST+N-1)
+FIRST     ?= 1
 HOSTS     ?= 4
 USERS     ?= 10000
 SAME      ?= 20
 CROSS     ?= 10
 MSGS      ?= 5
 SEED      ?= 1
+APPENDFSYNC ?= everysec#          redis appendfsync: always, everysec or no
+
+# Where a cluster's state lives; tests point these into a scratch directory.
+RESULTS   ?= results#              per-host logs, stamps, summary, report
+RUN_DIR   ?= run#                  PROVIDER=local: the hosts' disks, run/hNN
+STATE     ?= state#                sshd keys and config, ControlMaster sockets
+SSH_PORT  ?= 2222#                 the loopback sshd of TRANSPORT=ssh
+
+# Shared by the pipeline fragments (mk/provision.mk documents the phases).
+INVENTORY  = $(HOSTS_DIR)/inventory
+SSH_CONFIG = $(HOSTS_DIR)/ssh_config
+LAYOUT     = $(HOSTS_DIR)/layout.mk
+NAMES     := $(shell seq -f h%02g 1 $(HOSTS) 2>/dev/null)
+DEPLOYED   = $(NAMES:%=$(RESULTS)/%/.deployed)
+RAN        = $(NAMES:%=$(RESULTS)/%/.ran)
+CHECKED    = $(NAMES:%=$(RESULTS)/%/.checked)
+PHASE_START := $(shell date +%s)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -22,8 +54,6 @@ else
 BUILD   ?= build
 BIN     ?= bin
 endif
-
--include config.mak
 
 # V=1 shows full commands; otherwise one short line per step.
 ifeq ($(V),1)

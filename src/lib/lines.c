@@ -16,6 +16,70 @@ lines_init(struct lines *l, FILE *fp, const char *name, size_t max)
 	l->max = max ? max : 4096;
 	l->buf = NULL;
 	l->cap = 0;
+	l->block = 0;
+	l->eof = 0;
+	l->pos = l->len = 0;
+}
+
+#define LINES_BLOCK (256 << 10)
+
+void
+lines_init_block(struct lines *l, FILE *fp, const char *name, size_t max)
+{
+	lines_init(l, fp, name, max);
+	l->block = 1;
+	l->cap = LINES_BLOCK + l->max + 2;
+	if ((l->buf = malloc(l->cap)) == NULL)
+		err(1, "malloc");
+}
+
+/* Block mode of lines_next: find the next '\n' in the buffer, refilling it
+ * (after moving the unread tail to the front) when there is none. */
+static ssize_t
+lines_next_block(struct lines *l, char **line)
+{
+	char *start, *nl;
+	size_t avail, n;
+
+	for (;;) {
+		start = l->buf + l->pos;
+		avail = l->len - l->pos;
+		if ((nl = memchr(start, '\n', avail)) != NULL) {
+			n = (size_t)(nl - start);
+			*nl = '\0';
+			l->pos += n + 1;
+			break;
+		}
+		if (avail > l->max) {
+			l->lineno++;
+			lines_die(l, "line longer than %zu bytes", l->max);
+		}
+		if (l->eof) {
+			if (avail == 0)
+				return -1;
+			n = avail;
+			start[n] = '\0';
+			l->pos = l->len;
+			break;
+		}
+		memmove(l->buf, start, avail);
+		l->pos = 0;
+		l->len = avail;
+		n = fread(l->buf + l->len, 1, l->cap - 1 - l->len, l->fp);
+		if (n == 0) {
+			if (ferror(l->fp))
+				err(1, "%s:%lu: read error", l->name, l->lineno + 1);
+			l->eof = 1;
+		}
+		l->len += n;
+	}
+	l->lineno++;
+	if (n > l->max)
+		lines_die(l, "line longer than %zu bytes", l->max);
+	if (memchr(start, '\0', n) != NULL)
+		lines_die(l, "NUL byte in line");
+	*line = start;
+	return (ssize_t)n;
 }
 
 ssize_t
@@ -23,6 +87,8 @@ lines_next(struct lines *l, char **line)
 {
 	ssize_t n;
 
+	if (l->block)
+		return lines_next_block(l, line);
 	errno = 0;
 	n = getline(&l->buf, &l->cap, l->fp);
 	if (n < 0) {

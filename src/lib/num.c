@@ -53,7 +53,7 @@ cs_strntonum(const char *s, size_t len, long long min, long long max, const char
 			*errstr = "invalid";
 			return 0;
 		}
-		if (v > (ULLONG_MAX - d) / 10) {
+		if (v > ULLONG_MAX / 10 || (v == ULLONG_MAX / 10 && d > ULLONG_MAX % 10)) {
 			*errstr = "too large";
 			return 0;
 		}

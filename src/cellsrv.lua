@@ -1,0 +1,242 @@
+#!lua name=cellstress
+-- cellsrv.lua: the cell protocol (DESIGN.md "Cell protocol") as a Redis 7
+-- function library. cellsrv embeds this file and installs it with FUNCTION
+-- LOAD REPLACE at start; every protocol step is one FCALL, so a step is atomic
+-- and nothing lives in cellsrv that a restart would lose. Key layout: keys.h.
+--
+-- A step may cause others: a SEND forwards a DLV, a DLV answers with an ACK.
+-- When the target of such a message lives in this cell (its uid is in
+-- lo..hi, passed by cellsrv) the step is applied here, in the same call;
+-- otherwise it is returned to cellsrv as a peer line to forward:
+--   "D FROM TO SEQ K BODY"  deliver message K of FROM (pair seq SEQ) to TO
+--   "A FROM TO K"           TO has received message K of FROM
+--   "a FROM TO K"           (report only) that ACK was applied here
+-- Every step is O(1) apart from draining what was parked behind it, and
+-- idempotent: a repeated DLV or ACK changes nothing and a repeated DLV is
+-- acknowledged again, so re-sending is always safe.
+--
+-- Keys of other users than the caller's are derived here (a cell is one
+-- stand-alone redis-server, not a cluster), so calls pass numkeys 0.
+
+local call              -- redis.call (not readable while loading)
+local lo, hi            -- uid range of this cell
+local queue, qh, qn     -- DLV/ACK steps caused by the current call: head, tail
+local out               -- reply items
+local st                -- counts: accepted, delivered, acked, duplicate DLVs
+
+local function is_local(u)
+	local n = tonumber(u)
+	return n >= lo and n <= hi
+end
+
+-- ACK(u, k) at u's cell: advance SendAckId over contiguous acked ids.
+local function ack_step(u, k)
+	local uk = 'u:' .. u
+	local h = call('HMGET', uk, 'SendId', 'SendAckId')
+	if not h[1] then return false end
+	local s, a = tonumber(h[1]), tonumber(h[2])
+	if k > s then return false end          -- never sent: ignore
+	if k <= a then return false end
+	local pk = 'pa:' .. u
+	if k ~= a + 1 then
+		if call('SADD', pk, k) == 0 then return false end
+	else
+		a = k
+		while call('SREM', pk, a + 1) == 1 do a = a + 1 end
+		call('HSET', uk, 'SendAckId', a)
+	end
+	st[3] = st[3] + 1
+	return true
+end
+
+-- DLV(u -> f, seq, k, body) at f's cell: deliver in pair order, ACK each.
+local function dlv_step(u, f, seq, k, body)
+	if call('SISMEMBER', 'f:' .. f, u) == 0 then return end
+	local sk = 'si:' .. f
+	local cur = tonumber(call('HGET', sk, u)) or 0
+	if seq <= cur then                       -- duplicate: ACK again
+		st[4] = st[4] + 1
+		qn = qn + 1; queue[qn] = {'A', u, f, k}
+		return
+	end
+	local pk = 'pd:' .. f
+	if seq > cur + 1 then                    -- gap: park it
+		call('HSETNX', pk, u .. ':' .. seq, k .. ' ' .. body)
+		return
+	end
+	local ik, n = 'i:' .. f, 0
+	while true do
+		cur = cur + 1
+		n = n + 1
+		call('RPUSH', ik, u .. ' ' .. cur .. ' ' .. k .. ' ' .. body)
+		qn = qn + 1; queue[qn] = {'A', u, f, k}
+		local pf = u .. ':' .. (cur + 1)
+		local p = call('HGET', pk, pf)
+		if not p then break end
+		call('HDEL', pk, pf)
+		k, body = string.match(p, '^(%d+) (.*)$')
+		k = tonumber(k)
+	end
+	call('HSET', sk, u, cur)
+	call('HINCRBY', 'u:' .. f, 'ReceiveId', n)
+	st[2] = st[2] + n
+end
+
+-- Apply the queued steps whose target is here; return the others.
+local function run_queue()
+	while qh <= qn do
+		local q = queue[qh]
+		queue[qh] = nil
+		qh = qh + 1
+		if q[1] == 'D' then
+			if is_local(q[3]) then
+				dlv_step(q[2], q[3], q[4], q[5], q[6])
+			else
+				out[#out + 1] = 'D ' .. q[2] .. ' ' .. q[3] .. ' ' .. q[4] ..
+				    ' ' .. q[5] .. ' ' .. q[6]
+			end
+		elseif is_local(q[2]) then
+			if ack_step(q[2], q[4]) then
+				out[#out + 1] = 'a ' .. q[2] .. ' ' .. q[3] .. ' ' .. q[4]
+			end
+		else
+			out[#out + 1] = 'A ' .. q[2] .. ' ' .. q[3] .. ' ' .. q[4]
+		end
+	end
+end
+
+local function begin(args)
+	call = redis.call
+	lo, hi = tonumber(args[1]), tonumber(args[2])
+	queue, qh, qn, out, st = {}, 1, 0, {}, {0, 0, 0, 0}
+end
+
+-- cs_send lo hi window U F K BODY: the client's message K of U to friend F.
+-- Reply: {status, SendId, SendAckId, ReceiveId, accepted, delivered, acked,
+-- duplicate, items...}; status "done" (K already acked), "retx" (accepted
+-- before: its DLV is sent again), "park" (waits for a lower K), "acc".
+-- Errors: NOUSER, NOTFRIEND, CONFLICT (K accepted with another friend or
+-- body), WINDOW (K too far above SendAckId); an error writes nothing.
+local function cs_send(_, args)
+	begin(args)
+	local window, u, f, k, body = tonumber(args[3]), args[4], args[5],
+	    tonumber(args[6]), args[7]
+	local uk = 'u:' .. u
+	local h = call('HMGET', uk, 'SendId', 'SendAckId')
+	if not h[1] then return redis.error_reply('NOUSER unknown user') end
+	if call('SISMEMBER', 'f:' .. u, f) == 0 then
+		return redis.error_reply('NOTFRIEND not a friend')
+	end
+	local s, a = tonumber(h[1]), tonumber(h[2])
+	local status
+	if k <= s then
+		local e = call('LINDEX', 'o:' .. u, k - 1)
+		local ef, eseq, ebody = string.match(e or '', '^(%d+) (%d+) (.*)$')
+		if ef ~= f or ebody ~= body then
+			return redis.error_reply('CONFLICT message id accepted with another friend or body')
+		end
+		if k <= a then
+			status = 'done'
+		else
+			status = 'retx'
+			qn = qn + 1; queue[qn] = {'D', u, f, tonumber(eseq), k, body}
+		end
+	elseif k > a + window then
+		return redis.error_reply('WINDOW message id too far above SendAckId')
+	elseif k > s + 1 then
+		local psk = 'ps:' .. u
+		local p = call('HGET', psk, k)
+		if p == false then
+			call('HSET', psk, k, f .. ' ' .. body)
+		elseif p ~= f .. ' ' .. body then
+			return redis.error_reply('CONFLICT message id accepted with another friend or body')
+		end
+		status = 'park'
+	else
+		local ok, sok, psk = 'o:' .. u, 'so:' .. u, 'ps:' .. u
+		while true do
+			s = s + 1
+			local seq = call('HINCRBY', sok, f, 1)
+			call('RPUSH', ok, f .. ' ' .. seq .. ' ' .. body)
+			st[1] = st[1] + 1
+			qn = qn + 1; queue[qn] = {'D', u, f, seq, s, body}
+			local p = call('HGET', psk, s + 1)
+			if not p then break end
+			call('HDEL', psk, s + 1)
+			f, body = string.match(p, '^(%d+) (.*)$')
+		end
+		call('HSET', uk, 'SendId', s)
+		status = 'acc'
+	end
+	run_queue()
+	h = call('HMGET', uk, 'SendId', 'SendAckId', 'ReceiveId')
+	local r = {status, tonumber(h[1]), tonumber(h[2]), tonumber(h[3]),
+	    st[1], st[2], st[3], st[4]}
+	for i = 1, #out do r[#r + 1] = out[i] end
+	return r
+end
+
+-- cs_peer lo hi ITEM...: a batch of lines from peer cells, each item
+-- "D" FROM TO SEQ K BODY or "A" FROM TO K (5 or 3 arguments after the
+-- letter). Items not addressed to this cell, or about unknown users or
+-- non-friends, are ignored. Reply: {delivered, acked, duplicate, items...}.
+local function cs_peer(_, args)
+	begin(args)
+	local i, n = 3, #args
+	while i <= n do
+		if args[i] == 'D' then
+			if is_local(args[i + 2]) then
+				dlv_step(args[i + 1], args[i + 2], tonumber(args[i + 3]),
+				    tonumber(args[i + 4]), args[i + 5])
+			end
+			i = i + 6
+		else
+			if is_local(args[i + 1]) and ack_step(args[i + 1], tonumber(args[i + 3])) then
+				out[#out + 1] = 'a ' .. args[i + 1] .. ' ' .. args[i + 2] .. ' ' .. args[i + 3]
+			end
+			i = i + 4
+		end
+		run_queue()
+	end
+	local r = {st[2], st[3], st[4]}
+	for j = 1, #out do r[#r + 1] = out[j] end
+	return r
+end
+
+-- cs_user U: {SendId, SendAckId, ReceiveId, ClientReceiveId, friend...}.
+local function cs_user(_, args)
+	call = redis.call
+	local u = args[1]
+	local h = call('HMGET', 'u:' .. u, 'SendId', 'SendAckId', 'ReceiveId',
+	    'ClientReceiveId')
+	if not h[1] then return redis.error_reply('NOUSER unknown user') end
+	local r = {tonumber(h[1]), tonumber(h[2]), tonumber(h[3]), tonumber(h[4]) or 0}
+	local f = call('SMEMBERS', 'f:' .. u)
+	for i = 1, #f do r[#r + 1] = f[i] end
+	return r
+end
+
+-- cs_inbox U FROM LIMIT: {ReceiveId, entry...}, entries FROM..FROM+LIMIT-1
+-- of the inbox (0-based); records ClientReceiveId = max(it, min(FROM, R)).
+local function cs_inbox(_, args)
+	call = redis.call
+	local u, from, limit = args[1], tonumber(args[2]), tonumber(args[3])
+	local uk = 'u:' .. u
+	local h = call('HMGET', uk, 'ReceiveId', 'ClientReceiveId')
+	if not h[1] then return redis.error_reply('NOUSER unknown user') end
+	local r, c = tonumber(h[1]), tonumber(h[2]) or 0
+	local nc = math.min(from, r)
+	if nc > c then call('HSET', uk, 'ClientReceiveId', nc) end
+	local res = {r}
+	if limit > 0 and from < r then
+		local e = call('LRANGE', 'i:' .. u, from, from + limit - 1)
+		for i = 1, #e do res[i + 1] = e[i] end
+	end
+	return res
+end
+
+redis.register_function('cs_send', cs_send)
+redis.register_function('cs_peer', cs_peer)
+redis.register_function{function_name = 'cs_user', callback = cs_user,
+    flags = {'no-writes'}}
+redis.register_function('cs_inbox', cs_inbox)

@@ -1,0 +1,209 @@
+#!/bin/bash
+# cs-node: what the pipeline runs ON a host, in the host's directory (its
+# "remote home": run/hNN locally, ~/cellstress on a cloud host). The operator's
+# make reaches it through cs-host (sh -c or ssh); everything it starts is
+# detached (setsid, no terminal, no inherited descriptors) so a dropped
+# connection kills nothing, and recorded by PID under pid/ so stop finds it.
+#
+# Layout of a host directory:
+#   bin/ inventory         shipped by deploy (cs-host ship)
+#   redis/                 redis-server's dir: appendonlydir/, redis.log
+#   pid/NAME.pid           redis, cellsrv, msgclient (the client's session leader)
+#   log/NAME.log           cellsrv.log, msgclient.log, load.log
+#   msgclient.start        epoch at which the client started
+#   msgclient.rc           "STATUS END-EPOCH" once the client has finished
+set -u
+set -o pipefail
+
+prog=cs-node
+die() { echo "$prog: $*" >&2; exit 1; }
+usage() {
+	echo "usage: cs-node -n name [-s same (20)] [-x cross (10)] [-S seed (1)] [-m msgs (5)]" \
+	     "[-f appendfsync (everysec)] [-w wait_secs (30)] deploy | run | check | stop | status" >&2
+	exit 2
+}
+
+name="" same=20 cross=10 seed=1 msgs=5 fsync=everysec waitsecs=30
+while getopts n:s:x:S:m:f:w:h ch; do
+	case $ch in
+	n) name=$OPTARG ;;
+	s) same=$OPTARG ;;
+	x) cross=$OPTARG ;;
+	S) seed=$OPTARG ;;
+	m) msgs=$OPTARG ;;
+	f) fsync=$OPTARG ;;
+	w) waitsecs=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] && [ -n "$name" ] || usage
+action=$1
+for v in "$same" "$cross" "$seed" "$msgs" "$waitsecs"; do
+	case $v in ''|*[!0-9]*) die "not a number: \"$v\"" ;; esac
+done
+case $fsync in always|everysec|no) ;; *) die "appendfsync must be always, everysec or no: \"$fsync\"" ;; esac
+
+PORT_REDIS=7379
+PORT_HTTP=9500
+PORT_PEER=9501
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# alive NAME: the process recorded in pid/NAME.pid runs and is what we
+# started (its command line names the program), so a reused PID is never hit.
+alive() {
+	local pid
+	[ -s "pid/$1.pid" ] || return 1
+	read -r pid <"pid/$1.pid" || return 1
+	case $pid in ''|*[!0-9]*) return 1 ;; esac
+	[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$1"
+}
+
+# running PID: the process exists and is not a zombie.
+running() {
+	local line
+	kill -0 "$1" 2>/dev/null && read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+	line=${line##*) }
+	[ "${line%% *}" != Z ]
+}
+
+# stop NAME...: TERM each recorded process group at once, wait up to 10 s for
+# all, then KILL what is left. Only PIDs that pass alive() are touched.
+stop() {
+	local n pid pids="" i left
+	for n; do
+		if alive "$n"; then
+			read -r pid <"pid/$n.pid"
+			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+			pids="$pids $pid"
+		fi
+	done
+	for i in $(seq 100); do
+		left=""
+		for pid in $pids; do running "$pid" && left="$left $pid"; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for pid in $left; do
+		echo "$prog: pid $pid ignored TERM for 10 s; killing it" >&2
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+	done
+	for n; do rm -f "pid/$n.pid"; done
+}
+
+# spawn NAME LOG CMD...: start CMD detached in its own session, stdin from
+# /dev/null, output to LOG; its PID (= its process group) goes to pid/NAME.pid.
+spawn() {
+	local n=$1 log=$2; shift 2
+	mkdir -p pid log
+	setsid bash -c 'echo $$ >"pid/$0.pid.tmp" && mv "pid/$0.pid.tmp" "pid/$0.pid" && exec "$@"' \
+		"$n" "$@" </dev/null >"$log" 2>&1 &
+	local i
+	for i in $(seq 100); do [ -s "pid/$n.pid" ] && return 0; sleep 0.02; done
+	die "$n did not start"
+}
+
+# listening ADDR PORT: something accepts connections there.
+listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+lastlog() { [ -s "$1" ] && tail -n 1 "$1" | tr -d '\r' | cut -c1-300; }
+
+# whoami: this host's inventory line: sets addr cell lo hi, and users cells.
+whoami() {
+	[ -r inventory ] || die "no inventory in $(pwd)"
+	read -r addr cell lo hi < <(awk -v n="$name" '!/^#/ && $1 == n { print $2, $3, $4, $5; exit }' inventory)
+	[ -n "${addr:-}" ] || die "inventory: no host $name"
+	read -r cells users < <(awk '!/^#/ && NF { c++; if ($5 > u) u = $5 } END { print c + 0, u + 0 }' inventory)
+}
+
+do_stop() {
+	stop msgclient cellsrv redis
+}
+
+do_deploy() {
+	local t0 i line
+	t0=$(now)
+	do_stop
+	rm -rf redis log msgclient.start msgclient.rc
+	mkdir -p redis log pid
+	listening "$addr" $PORT_REDIS && die "redis address $addr:$PORT_REDIS already in use"
+	listening "$addr" $PORT_HTTP && die "cellsrv address $addr:$PORT_HTTP already in use"
+	listening "$addr" $PORT_PEER && die "cellsrv peer address $addr:$PORT_PEER already in use"
+
+	spawn redis log/redis.out redis-server --bind "$addr" --port $PORT_REDIS \
+		--dir "$PWD/redis" --logfile "$PWD/redis/redis.log" --daemonize no \
+		--appendonly yes --appendfsync "$fsync" --save '' --protected-mode no
+	for i in $(seq $((waitsecs * 10))); do
+		[ "$(redis-cli -h "$addr" -p $PORT_REDIS ping 2>/dev/null)" = PONG ] && break
+		alive redis || die "redis-server on $addr:$PORT_REDIS exited: $(lastlog redis/redis.log)"
+		sleep 0.1
+	done
+	[ "$(redis-cli -h "$addr" -p $PORT_REDIS ping 2>/dev/null)" = PONG ] ||
+		die "redis-server on $addr:$PORT_REDIS not answering after $waitsecs s"
+
+	bin/gen-users -n "$users" -c "$cells" -s "$same" -x "$cross" -S "$seed" -k "$cell" |
+		bin/redis-bulkload -h "$addr" -p $PORT_REDIS >log/load.log 2>&1 ||
+		die "loading cell $cell failed: $(lastlog log/load.log)"
+
+	spawn cellsrv log/cellsrv.log bin/cellsrv -i inventory -k "$cell"
+	for i in $(seq $((waitsecs * 10))); do
+		[ "$(curl -fsS --max-time 1 "http://$addr:$PORT_HTTP/healthz" 2>/dev/null)" = ok ] && break
+		alive cellsrv || die "cellsrv exited: $(lastlog log/cellsrv.log)"
+		sleep 0.1
+	done
+	[ "$(curl -fsS --max-time 1 "http://$addr:$PORT_HTTP/healthz" 2>/dev/null)" = ok ] ||
+		die "cellsrv on $addr:$PORT_HTTP/healthz not answering after $waitsecs s"
+	line=$(tail -n 1 log/load.log)
+	echo "cell=$cell addr=$addr $line deploy_seconds=$(since "$t0")"
+}
+
+# run: start the client unless it runs or has finished, then follow its log
+# until it has finished. Re-running resumes: a running client is waited for,
+# a finished one is not run again, one that died is started again (cellsrv
+# keeps the state in Redis, so the client carries on from there).
+do_run() {
+	local pid rc end start
+	if [ ! -s msgclient.rc ] && ! alive msgclient; then
+		[ -s msgclient.start ] || now >msgclient.start
+		spawn msgclient /dev/null bash -c \
+			'bin/msgclient -i inventory -k "$0" -m "$1" >>log/msgclient.log 2>&1
+			 echo "$? $(date +%s.%N)" >msgclient.rc.tmp && mv msgclient.rc.tmp msgclient.rc' \
+			"$cell" "$msgs"
+	fi
+	touch log/msgclient.log
+	if [ ! -s msgclient.rc ] && alive msgclient; then
+		read -r pid <pid/msgclient.pid
+		tail -n +1 -s 0.2 --pid="$pid" -f log/msgclient.log
+	else
+		cat log/msgclient.log
+	fi
+	[ -s msgclient.rc ] || die "msgclient stopped without an exit status (killed?); run again to resume"
+	read -r rc end <msgclient.rc
+	read -r start <msgclient.start
+	echo "# msgclient status=$rc start=$start end=$end"
+	[ "$rc" = 0 ] || die "msgclient exited with status $rc: $(grep -v '^#' log/msgclient.log | tail -n 1 | cut -c1-300)"
+}
+
+do_check() {
+	bin/checkdb -i inventory -k "$cell" -m "$msgs"
+}
+
+do_status() {
+	local n
+	for n in redis cellsrv msgclient; do
+		if alive "$n"; then echo "$name $n running pid $(cat "pid/$n.pid")"
+		else echo "$name $n stopped"; fi
+	done
+	[ -s msgclient.rc ] && echo "$name msgclient finished: $(cat msgclient.rc)"
+	return 0
+}
+
+case $action in
+deploy) whoami; do_deploy ;;
+run)    whoami; do_run ;;
+check)  whoami; do_check ;;
+stop)   do_stop ;;
+status) do_status ;;
+*)      usage ;;
+esac

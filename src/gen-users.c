@@ -1,0 +1,422 @@
+/* gen-users: print the deterministic friend graph of USERS users in CELLS cells
+ * as relation lines "uid<TAB>fid" (both directions, no self, no duplicate),
+ * grouped by ascending uid with ascending fids. The graph is a function of
+ * (users, cells, same, cross, seed) only, computed with integer arithmetic and
+ * splitmix64 (prng.h), so every host can generate it and keep its own cell.
+ *
+ * The graph: every user u "proposes" friendships, each with its own random
+ * stream (prng_seed(seed, 3u+purpose)): about same/2 partners drawn uniformly
+ * from the other users of its cell and about cross/2 drawn uniformly from all
+ * users outside its cell (so cross friends spread over every other cell in
+ * proportion to its size). A friendship exists when either side proposed it;
+ * duplicates collapse. Mean degree is then ~same within the cell and ~cross
+ * across. When same >= cell size - 1 the cell is a clique. A user with no
+ * proposal of its own (same, cross <= 1) gets one, so nobody is friendless.
+ * With -k only one cell is built: its own draws plus the cross draws of all
+ * users (cheap), and only its lines are formatted. */
+#include <err.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cells.h"
+#include "num.h"
+#include "prng.h"
+
+#define SAME_MAX   10000
+#define CROSS_MAX  10000
+/* Cells are built in groups whose cross adjacency fits this many entries. */
+#define GROUP_ENTRIES (64LL << 20)
+
+static struct config {
+	long long users;        /* -n */
+	long long cells;        /* -c */
+	long long same;         /* -s: mean friends in the own cell */
+	long long cross;        /* -x: mean friends in other cells */
+	uint64_t  seed;         /* -S */
+	long long cell;         /* -k: the only cell to print, 0 = all */
+} cfg = { 0, 0, 20, -1, 1, 0 };
+
+static long long csize;         /* ceil(users / cells) */
+
+static char   obuf[1 << 20];   /* output, written in large chunks */
+static size_t olen;
+
+static void
+oflush(void)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < olen) {
+		n = write(STDOUT_FILENO, obuf + off, olen - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err(1, "<stdout>: write error");
+		}
+		off += (size_t)n;
+	}
+	olen = 0;
+}
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: gen-users -n users -c cells [-s same (20)] "
+	    "[-x cross (10, or 0 with one cell)] [-S seed (1)] [-k cell (all)]\n");
+	exit(status);
+}
+
+/* How many same-cell and cross-cell proposals user u (in a cell of nc users)
+ * makes. Odd means give every user floor(m/2) plus one more by a coin of its
+ * own; a user who would make none makes one. O(1). */
+static void
+proposals(long long u, long long nc, long long *ks, long long *kx)
+{
+	struct prng p;
+	uint64_t h;
+	int clique = cfg.same >= nc - 1;
+
+	prng_seed(&p, cfg.seed, 3 * (uint64_t)u + 2);
+	h = prng_next(&p);
+	*ks = clique ? 0 : cfg.same / 2 + (cfg.same & 1 & (long long)h);
+	*kx = cfg.cross / 2 + (cfg.cross & 1 & (long long)(h >> 1));
+	if (*ks + *kx == 0 && !(clique && nc >= 2)) {
+		if (cfg.cross > 0)
+			*kx = 1;
+		else
+			*ks = 1;
+	}
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (p == NULL)
+		err(1, "out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+/* Adjacency lists of a user range lo..lo+n-1 in CSR form: partners of user
+ * lo+i are adj[off[i] .. off[i+1]). Filled in two passes over the same
+ * draws: count (adj == NULL) then place. */
+struct csr {
+	long long lo, n;
+	size_t   *off;          /* n+1 offsets; during fill: next free slot */
+	uint32_t *adj;
+};
+
+static inline void
+csr_add(struct csr *g, long long u, long long v)
+{
+	size_t i = (size_t)(u - g->lo);
+
+	if (g->adj == NULL)
+		g->off[i + 1]++;
+	else
+		g->adj[g->off[i]++] = (uint32_t)v;
+}
+
+/* After counting: turn counts into offsets and allocate adj. */
+static void
+csr_alloc(struct csr *g)
+{
+	long long i;
+
+	for (i = 0; i < g->n; i++)
+		g->off[i + 1] += g->off[i];
+	g->adj = xcalloc(g->off[g->n], sizeof *g->adj);
+}
+
+/* After filling, off[i] points at the end of list i: shift back. */
+static void
+csr_done(struct csr *g)
+{
+	long long i;
+
+	for (i = g->n; i > 0; i--)
+		g->off[i] = g->off[i - 1];
+	g->off[0] = 0;
+}
+
+/* Cross-cell draws of every user; keeps those with an end in the users of
+ * g (a group of whole cells). O(users * cross). */
+static void
+cross_pass(struct csr *g)
+{
+	long long c, u, lo, hi, nc, ks, kx, j, v, m;
+	long long glo = g->lo, ghi = g->lo + g->n - 1;
+	struct prng p;
+
+	if (cfg.cross == 0)
+		return;
+	for (c = 1; c <= cfg.cells; c++) {
+		cells_range(cfg.users, cfg.cells, c, &lo, &hi);
+		nc = hi - lo + 1;
+		m = cfg.users - nc;
+		for (u = lo; u <= hi; u++) {
+			proposals(u, nc, &ks, &kx);
+			prng_seed(&p, cfg.seed, 3 * (uint64_t)u + 1);
+			for (j = 0; j < kx; j++) {
+				v = (long long)prng_below(&p, (uint64_t)m) + 1;
+				if (v >= lo)
+					v += nc;
+				if (u >= glo && u <= ghi)
+					csr_add(g, u, v);
+				if (v >= glo && v <= ghi)
+					csr_add(g, v, u);
+			}
+		}
+	}
+}
+
+/* Same-cell draws of the users of one cell (g covers exactly that cell).
+ * O(cell size * same). */
+static void
+same_pass(struct csr *g)
+{
+	long long u, ks, kx, j, v, lo = g->lo, nc = g->n;
+	struct prng p;
+
+	for (u = lo; u < lo + nc; u++) {
+		proposals(u, nc, &ks, &kx);
+		prng_seed(&p, cfg.seed, 3 * (uint64_t)u);
+		for (j = 0; j < ks; j++) {
+			v = lo + (long long)prng_below(&p, (uint64_t)(nc - 1));
+			if (v >= u)
+				v++;
+			csr_add(g, u, v);
+			csr_add(g, v, u);
+		}
+	}
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort ascending and drop duplicates; returns the new length. Insertion sort
+ * for the usual ~30 entries, qsort above that. */
+static size_t
+sort_unique(uint32_t *a, size_t n)
+{
+	size_t i, j, k;
+	uint32_t t;
+
+	if (n > 48)
+		qsort(a, n, sizeof *a, cmp_u32);
+	else
+		for (i = 1; i < n; i++) {
+			t = a[i];
+			for (j = i; j > 0 && a[j - 1] > t; j--)
+				a[j] = a[j - 1];
+			a[j] = t;
+		}
+	for (i = k = 0; i < n; i++)
+		if (k == 0 || a[i] != a[k - 1])
+			a[k++] = a[i];
+	return k;
+}
+
+/* Decimal digits of v at p; returns the end. */
+static inline char *
+put_u32(char *p, uint32_t v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Build and print cell c; x holds the cross lists of a group containing c. */
+static void
+print_cell(long long c, const struct csr *x)
+{
+	struct csr s = { 0, 0, NULL, NULL };
+	long long lo, hi, nc, u, v;
+	uint32_t *list;
+	size_t cap, n, i, plen, xo, xn;
+	char prefix[16], *q;
+	int clique;
+
+	cells_range(cfg.users, cfg.cells, c, &lo, &hi);
+	nc = hi - lo + 1;
+	clique = cfg.same >= nc - 1;
+	s.lo = lo;
+	s.n = nc;
+	if (!clique) {
+		s.off = xcalloc((size_t)nc + 1, sizeof *s.off);
+		same_pass(&s);
+		csr_alloc(&s);
+		same_pass(&s);
+		csr_done(&s);
+	}
+	cap = 64;
+	list = xcalloc(cap, sizeof *list);
+	for (u = lo; u <= hi; u++) {
+		xo = x->off[u - x->lo];
+		xn = x->off[u - x->lo + 1] - xo;
+		n = xn + (clique ? (size_t)nc - 1 : s.off[u - lo + 1] - s.off[u - lo]);
+		if (n > cap) {
+			while (cap < n)
+				cap *= 2;
+			free(list);
+			list = xcalloc(cap, sizeof *list);
+		}
+		if (xn > 0)
+			memcpy(list, x->adj + xo, xn * sizeof *list);
+		if (clique) {
+			for (v = lo, i = xn; v <= hi; v++)
+				if (v != u)
+					list[i++] = (uint32_t)v;
+		} else if (n > xn)
+			memcpy(list + xn, s.adj + s.off[u - lo], (n - xn) * sizeof *list);
+		n = sort_unique(list, n);
+		q = put_u32(prefix, (uint32_t)u);
+		*q++ = '\t';
+		plen = (size_t)(q - prefix);
+		for (i = 0; i < n; i++) {
+			if (olen + 32 > sizeof obuf)
+				oflush();
+			q = obuf + olen;
+			memcpy(q, prefix, 16);
+			q = put_u32(q + plen, list[i]);
+			*q++ = '\n';
+			olen = (size_t)(q - obuf);
+		}
+	}
+	free(list);
+	free(s.off);
+	free(s.adj);
+}
+
+/* Print cells first..last: one cross pass for the group, then each cell. */
+static void
+print_group(long long first, long long last)
+{
+	struct csr x;
+	long long lo, hi, c;
+
+	cells_range(cfg.users, cfg.cells, first, &lo, &hi);
+	x.lo = lo;
+	cells_range(cfg.users, cfg.cells, last, &lo, &hi);
+	x.n = hi - x.lo + 1;
+	x.off = xcalloc((size_t)x.n + 1, sizeof *x.off);
+	x.adj = NULL;
+	cross_pass(&x);
+	csr_alloc(&x);
+	cross_pass(&x);
+	csr_done(&x);
+	for (c = first; c <= last; c++)
+		print_cell(c, &x);
+	free(x.off);
+	free(x.adj);
+}
+
+/* Refuse parameters that cannot give every user a friend (exit 2). */
+static void
+check_params(void)
+{
+	const char *why = cells_check(cfg.users, cfg.cells);
+	long long lastn;
+
+	if (why != NULL) {
+		warnx("-n %lld -c %lld: %s", cfg.users, cfg.cells, why);
+		exit(2);
+	}
+	csize = cells_size(cfg.users, cfg.cells);
+	if (cfg.cell > cfg.cells) {
+		warnx("-k %lld: there are only %lld cells", cfg.cell, cfg.cells);
+		exit(2);
+	}
+	if (cfg.cross < 0)
+		cfg.cross = cfg.cells == 1 ? 0 : 10;
+	if (cfg.cross > 0 && cfg.cells == 1) {
+		warnx("-x %lld: with one cell there is no other cell to befriend (use -x 0)",
+		    cfg.cross);
+		exit(2);
+	}
+	if (cfg.same == 0 && cfg.cross == 0) {
+		warnx("-s 0 -x 0: users would have no friends");
+		exit(2);
+	}
+	lastn = cfg.users - (cfg.cells - 1) * csize;
+	if (cfg.cross == 0 && lastn == 1) {
+		warnx("-x 0: cell %lld holds only user %lld, who could have no friend",
+		    cfg.cells, cfg.users);
+		exit(2);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	long long c, first, n;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "n:c:s:x:S:k:h")) != -1) {
+		switch (ch) {
+		case 'n':
+			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);
+			break;
+		case 'c':
+			cfg.cells = cs_optnum(ch, optarg, 1, CELLS_MAX_CELLS);
+			break;
+		case 's':
+			cfg.same = cs_optnum(ch, optarg, 0, SAME_MAX);
+			break;
+		case 'x':
+			cfg.cross = cs_optnum(ch, optarg, 0, CROSS_MAX);
+			break;
+		case 'S':
+			cfg.seed = (uint64_t)cs_optnum(ch, optarg, 0, INT64_MAX);
+			break;
+		case 'k':
+			cfg.cell = cs_optnum(ch, optarg, 1, CELLS_MAX_CELLS);
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0 || cfg.users == 0 || cfg.cells == 0)
+		usage(stderr, 2);
+	check_params();
+
+	if (cfg.cell != 0)
+		print_group(cfg.cell, cfg.cell);
+	else
+		for (first = 1; first <= cfg.cells; first = c) {
+			/* Whole cells while the cross lists stay within budget. */
+			for (c = first, n = 0; c <= cfg.cells; c++) {
+				n += csize * (cfg.cross + 1);
+				if (c > first && n > GROUP_ENTRIES)
+					break;
+			}
+			print_group(first, c - 1);
+		}
+	oflush();
+	if (close(STDOUT_FILENO) != 0)
+		err(1, "<stdout>: write error");
+	return 0;
+}

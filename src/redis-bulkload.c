@@ -1,0 +1,643 @@
+/* redis-bulkload: load relation lines "uid<TAB>fid" from stdin into a cell's
+ * Redis with the key layout of keys.h: per user one HSET u:U of the four
+ * counters (0) and one SADD f:U of all its friends, pipelined. It reads and
+ * validates the whole input before it writes anything (a bad line writes
+ * nothing), checks every reply, then reads back SCARD f:U and the counters of
+ * every user it loaded, and only then prints "users=N relations=R seconds=T".
+ *
+ * Two pipelines (-m): "resp" formats RESP by hand into one buffer and keeps
+ * a non-blocking socket busy in both directions (replies parsed by hiredis'
+ * redisReader); "hiredis" appends batches with redisAppendCommandArgv and
+ * collects them with redisGetReply. resp is the default (faster, see README).
+ *
+ * Users already present: an empty database is loaded with HSET (counters 0).
+ * When the database already holds keys (a re-run, or a cell in use), the
+ * counters are set with HSETNX, so existing counters are never reset, and the
+ * friend sets get the missing members; loading the same cell twice gives the
+ * same state. If a friend set then holds other members than the input, the
+ * database holds another graph: exit 1 (use -f to flush it first). */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "cells.h"
+#include "keys.h"
+#include "lines.h"
+#include "num.h"
+
+#define LINE_MAX_LEN  64        /* "uid<TAB>fid" is at most 21 bytes */
+#define STALL_SECONDS 30        /* give up when Redis makes no progress this long */
+#define OUT_HIGH      (256 << 10) /* resp: write once this much is queued */
+#define INFLIGHT_MAX  (1 << 17) /* resp: most commands awaiting a reply */
+#define BATCH_USERS   1000      /* hiredis: users per appended batch; keys per EXISTS */
+
+enum { MODE_RESP, MODE_HIREDIS };
+enum kind { K_HSET, K_HSETNX, K_SADD, K_SCARD, K_EXISTS };
+
+static struct config {
+	const char *host;       /* -h */
+	int         port;       /* -p */
+	int         flush;      /* -f: FLUSHDB before loading */
+	int         mode;       /* -m */
+	int         verbose;    /* -v: phase times on stderr */
+} cfg = { "127.0.0.1", PORT_REDIS, 0, MODE_RESP, 0 };
+
+static const char *fields[4] = {
+	FIELD_SEND_ID, FIELD_SEND_ACK_ID, FIELD_RECEIVE_ID, FIELD_CLIENT_RECEIVE_ID
+};
+
+/* The input, sorted by (uid, fid): user i is uid[i] with friends
+ * fid[first[i] .. first[i+1]). */
+static struct data {
+	uint64_t *rel;          /* uid << 32 | fid, one per line */
+	size_t    nrel;
+	uint32_t *uid;
+	size_t   *first;
+	size_t    nusers;
+} d;
+
+static int fresh;               /* the database was empty: HSET, counters must be 0 */
+
+/* One expected reply. */
+struct pend {
+	uint32_t user;
+	uint8_t  kind;
+};
+
+static struct conn {
+	redisContext *c;
+	redisReader  *rd;               /* resp mode */
+	char         *out;              /* resp mode: RESP not yet written */
+	size_t        olen, opos, ocap;
+	struct pend  *q;                /* ring of expected replies */
+	size_t        qhead, qn, qcap;
+} cn;
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: redis-bulkload [-f] [-h addr (127.0.0.1)] [-p port (%d)] "
+	    "[-m resp|hiredis (resp)] [-v] < relations\n", PORT_REDIS);
+	exit(status);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *
+xrealloc(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		errx(1, "out of memory");
+	if ((p = realloc(p, n * size > 0 ? n * size : 1)) == NULL)
+		err(1, "out of memory");
+	return p;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static long long
+id_field(struct lines *l, const char *s, size_t len, int which)
+{
+	const char *e;
+	long long v = cs_strntonum(s, len, 1, CELLS_MAX_USERS, &e);
+
+	if (e == NULL)
+		return v;
+	if (strcmp(e, "invalid") == 0)
+		lines_die(l, "field %d is not a number: \"%.*s\"", which, (int)(len > 24 ? 24 : len), s);
+	lines_die(l, "%s %.*s out of range 1..%lld", which == 1 ? "uid" : "fid",
+	    (int)(len > 24 ? 24 : len), s, CELLS_MAX_USERS);
+}
+
+/* Report the first duplicate relation of unsorted input with its lines. */
+static void
+die_duplicate(const uint64_t *orig, size_t n, uint64_t key)
+{
+	size_t i, first = 0;
+	int seen = 0;
+
+	for (i = 0; i < n; i++)
+		if (orig[i] == key) {
+			if (seen)
+				errx(1, "<stdin>:%zu: duplicate relation %llu\t%llu (also line %zu)",
+				    i + 1, (unsigned long long)(key >> 32),
+				    (unsigned long long)(key & 0xffffffff), first + 1);
+			first = i;
+			seen = 1;
+		}
+	errx(1, "<stdin>: duplicate relation");
+}
+
+/* Read and validate all of stdin; sort by (uid, fid); group by user. */
+static void
+read_input(void)
+{
+	struct lines l;
+	char *line, *tab;
+	ssize_t len;
+	size_t cap = 1 << 16, i;
+	uint64_t key, prev = 0, *orig;
+	long long u, f;
+	int sorted = 1;
+
+	d.rel = xrealloc(NULL, cap, sizeof *d.rel);
+	lines_init_block(&l, stdin, "<stdin>", LINE_MAX_LEN);
+	while ((len = lines_next(&l, &line)) >= 0) {
+		if ((tab = memchr(line, '\t', (size_t)len)) == NULL)
+			lines_die(&l, "no tab between uid and fid: \"%.24s\"", line);
+		u = id_field(&l, line, (size_t)(tab - line), 1);
+		f = id_field(&l, tab + 1, (size_t)(line + len - tab - 1), 2);
+		if (u == f)
+			lines_die(&l, "user %lld is its own friend", u);
+		key = (uint64_t)u << 32 | (uint64_t)f;
+		if (d.nrel > 0 && key == prev)
+			lines_die(&l, "duplicate relation %lld\t%lld (also line %lu)", u, f, l.lineno - 1);
+		if (d.nrel > 0 && key < prev)
+			sorted = 0;
+		if (d.nrel == cap)
+			d.rel = xrealloc(d.rel, cap *= 2, sizeof *d.rel);
+		d.rel[d.nrel++] = prev = key;
+	}
+	lines_free(&l);
+	if (d.nrel == 0)
+		errx(1, "<stdin>: no relation lines (empty input)");
+	if (!sorted) {
+		orig = xrealloc(NULL, d.nrel, sizeof *orig);
+		memcpy(orig, d.rel, d.nrel * sizeof *orig);
+		qsort(d.rel, d.nrel, sizeof *d.rel, cmp_u64);
+		for (i = 1; i < d.nrel; i++)
+			if (d.rel[i] == d.rel[i - 1])
+				die_duplicate(orig, d.nrel, d.rel[i]);
+		free(orig);
+	}
+	for (i = 0; i < d.nrel; i++)
+		if (i == 0 || d.rel[i] >> 32 != d.rel[i - 1] >> 32)
+			d.nusers++;
+	d.uid = xrealloc(NULL, d.nusers, sizeof *d.uid);
+	d.first = xrealloc(NULL, d.nusers + 1, sizeof *d.first);
+	for (i = 0, d.nusers = 0; i < d.nrel; i++)
+		if (i == 0 || d.rel[i] >> 32 != d.rel[i - 1] >> 32) {
+			d.uid[d.nusers] = (uint32_t)(d.rel[i] >> 32);
+			d.first[d.nusers++] = i;
+		}
+	d.first[d.nusers] = d.nrel;
+}
+
+static void
+lost(const char *what)
+{
+	errx(1, "%s:%d: %s: %s", cfg.host, cfg.port, what,
+	    cn.c->err ? cn.c->errstr : "connection closed");
+}
+
+static const char *
+kind_name(int kind)
+{
+	static const char *names[] = { "HSET", "HSETNX", "SADD", "SCARD", "EXISTS" };
+
+	return names[kind];
+}
+
+/* Check one reply against what we expected of it. Exits 1 on an error reply
+ * or a reply that says Redis does not hold what we sent. */
+static void
+check_reply(const redisReply *r, struct pend p)
+{
+	size_t i, want = d.first[p.user + 1] - d.first[p.user];
+	unsigned long long u = d.uid[p.user];
+	const char *why = NULL;
+
+	if (r->type == REDIS_REPLY_ERROR)
+		errx(1, "%s:%d: %s for user %llu failed: %s", cfg.host, cfg.port,
+		    kind_name(p.kind), u, r->str);
+	switch (p.kind) {
+	case K_HSET:
+		if (r->type != REDIS_REPLY_INTEGER || r->integer != 4)
+			why = "did not create the 4 counters of a new user";
+		break;
+	case K_HSETNX:
+		if (r->type != REDIS_REPLY_INTEGER)
+			why = "not an integer reply";
+		break;
+	case K_SADD:
+		if (r->type != REDIS_REPLY_INTEGER ||
+		    (fresh && (size_t)r->integer != want))
+			why = "did not add every friend to a new friend set";
+		break;
+	case K_SCARD:
+		if (r->type != REDIS_REPLY_INTEGER)
+			why = "not an integer reply";
+		else if ((size_t)r->integer != want)
+			errx(1, "%s:%d: " KEY_FRIENDS " holds %lld friends, the input has %zu: "
+			    "the database holds other data (flush it, or load with -f)",
+			    cfg.host, cfg.port, (long long)u, r->integer, want);
+		break;
+	case K_EXISTS:
+		/* EXISTS of the records of users p.user .. p.user+BATCH_USERS-1 */
+		i = d.nusers - p.user < BATCH_USERS ? d.nusers - p.user : BATCH_USERS;
+		if (r->type != REDIS_REPLY_INTEGER)
+			why = "not an integer reply";
+		else if ((size_t)r->integer != i)
+			errx(1, "%s:%d: only %lld of the %zu user records from " KEY_USER
+			    " on exist after loading", cfg.host, cfg.port, r->integer, i, (long long)u);
+		break;
+	}
+	if (why != NULL)
+		errx(1, "%s:%d: %s for user %llu: %s", cfg.host, cfg.port,
+		    kind_name(p.kind), u, why);
+}
+
+/* The ring never holds more than INFLIGHT_MAX + one user's commands (resp)
+ * or BATCH_USERS users' commands (hiredis). */
+static void
+q_push(uint32_t user, int kind)
+{
+	if (cn.q == NULL) {
+		cn.qcap = 2 * INFLIGHT_MAX;
+		cn.q = xrealloc(NULL, cn.qcap, sizeof *cn.q);
+	}
+	if (cn.qn == cn.qcap)
+		errx(1, "internal error: reply queue full");
+	cn.q[(cn.qhead + cn.qn) % cn.qcap] = (struct pend){ user, (uint8_t)kind };
+	cn.qn++;
+}
+
+static struct pend
+q_pop(void)
+{
+	struct pend p = cn.q[cn.qhead];
+
+	cn.qhead = (cn.qhead + 1) % cn.qcap;
+	cn.qn--;
+	return p;
+}
+
+/* --- resp mode: hand-formatted RESP, one non-blocking socket ------------- */
+
+static void
+out_need(size_t n)
+{
+	if (cn.opos > 0 && cn.opos == cn.olen)
+		cn.opos = cn.olen = 0;
+	if (cn.olen + n > cn.ocap) {
+		if (cn.opos > 0) {
+			memmove(cn.out, cn.out + cn.opos, cn.olen - cn.opos);
+			cn.olen -= cn.opos;
+			cn.opos = 0;
+		}
+		if (cn.olen + n > cn.ocap) {
+			while (cn.olen + n > cn.ocap)
+				cn.ocap = cn.ocap ? cn.ocap * 2 : 1 << 20;
+			cn.out = xrealloc(cn.out, cn.ocap, 1);
+		}
+	}
+}
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Append one command in RESP: *argc then $len arg for each argument. */
+static void
+resp_argv(int argc, const char **argv, const size_t *len)
+{
+	size_t need = 16;
+	char *p;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		need += len[i] + 24;
+	out_need(need);
+	p = cn.out + cn.olen;
+	*p++ = '*';
+	p = put_u64(p, (uint64_t)argc);
+	*p++ = '\r';
+	*p++ = '\n';
+	for (i = 0; i < argc; i++) {
+		*p++ = '$';
+		p = put_u64(p, len[i]);
+		*p++ = '\r';
+		*p++ = '\n';
+		memcpy(p, argv[i], len[i]);
+		p += len[i];
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	cn.olen = (size_t)(p - cn.out);
+}
+
+/* Move bytes both ways until at most `keep` bytes wait to be written and at
+ * most `inflight` replies are outstanding. Exits 1 when Redis is gone or
+ * makes no progress for STALL_SECONDS. */
+static void
+resp_pump(size_t keep, size_t inflight)
+{
+	struct pollfd pfd;
+	char buf[1 << 16];
+	ssize_t n;
+	void *r;
+	double last = now();
+	int rc;
+
+	while (cn.olen - cn.opos > keep || cn.qn > inflight) {
+		pfd.fd = cn.c->fd;
+		pfd.events = POLLIN | (cn.olen > cn.opos ? POLLOUT : 0);
+		rc = poll(&pfd, 1, 1000);
+		if (rc < 0 && errno != EINTR)
+			err(1, "poll");
+		if (rc <= 0) {
+			if (now() - last > STALL_SECONDS)
+				errx(1, "%s:%d: no progress for %d s, giving up",
+				    cfg.host, cfg.port, STALL_SECONDS);
+			continue;
+		}
+		last = now();
+		if (pfd.revents & POLLOUT) {
+			n = write(cn.c->fd, cn.out + cn.opos, cn.olen - cn.opos);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				err(1, "%s:%d: write", cfg.host, cfg.port);
+			if (n > 0)
+				cn.opos += (size_t)n;
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(cn.c->fd, buf, sizeof buf);
+			if (n == 0)
+				errx(1, "%s:%d: Redis closed the connection", cfg.host, cfg.port);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				err(1, "%s:%d: read", cfg.host, cfg.port);
+			if (n > 0 && redisReaderFeed(cn.rd, buf, (size_t)n) != REDIS_OK)
+				errx(1, "%s:%d: bad reply stream", cfg.host, cfg.port);
+			for (;;) {
+				if (redisReaderGetReply(cn.rd, &r) != REDIS_OK)
+					errx(1, "%s:%d: bad reply: %s", cfg.host, cfg.port, cn.rd->errstr);
+				if (r == NULL)
+					break;
+				if (cn.qn == 0)
+					errx(1, "%s:%d: unexpected reply", cfg.host, cfg.port);
+				check_reply(r, q_pop());
+				freeReplyObject(r);
+			}
+		}
+	}
+}
+
+/* --- both modes ----------------------------------------------------------- */
+
+/* Queue one command whose reply is checked as `kind` of user `user`. */
+static void
+command(int argc, const char **argv, const size_t *len, uint32_t user, int kind)
+{
+	if (cfg.mode == MODE_RESP) {
+		resp_argv(argc, argv, len);
+		q_push(user, kind);
+		if (cn.olen - cn.opos >= OUT_HIGH || cn.qn >= INFLIGHT_MAX)
+			resp_pump(OUT_HIGH / 4, INFLIGHT_MAX / 2);
+	} else {
+		if (redisAppendCommandArgv(cn.c, argc, argv, len) != REDIS_OK)
+			lost("append");
+		q_push(user, kind);
+	}
+}
+
+/* Wait for every reply of the queued commands. */
+static void
+drain(void)
+{
+	void *r;
+
+	if (cfg.mode == MODE_RESP) {
+		resp_pump(0, 0);
+		return;
+	}
+	while (cn.qn > 0) {
+		if (redisGetReply(cn.c, &r) != REDIS_OK || r == NULL)
+			lost("reading replies");
+		check_reply(r, q_pop());
+		freeReplyObject(r);
+	}
+}
+
+/* Commands that write user i (phase 0) or read it back (phase 1). */
+static void
+user_commands(uint32_t i, int phase)
+{
+	static const char **argv;
+	static size_t *len, cap;
+	static char *num;
+	size_t n = d.first[i + 1] - d.first[i], j, k;
+	char ukey[32], fkey[32], *p;
+	size_t ulen, flen;
+
+	if (n + 2 > cap) {
+		cap = n + 16;
+		argv = xrealloc(argv, cap, sizeof *argv);
+		len = xrealloc(len, cap, sizeof *len);
+		num = xrealloc(num, cap, 12);
+	}
+	ulen = (size_t)snprintf(ukey, sizeof ukey, KEY_USER, (long long)d.uid[i]);
+	flen = (size_t)snprintf(fkey, sizeof fkey, KEY_FRIENDS, (long long)d.uid[i]);
+	if (phase == 1) {
+		argv[0] = "SCARD", len[0] = 5;
+		argv[1] = fkey, len[1] = flen;
+		command(2, argv, len, i, K_SCARD);
+		return;
+	}
+	if (fresh) {
+		argv[0] = "HSET", len[0] = 4;
+		argv[1] = ukey, len[1] = ulen;
+		for (k = 0; k < 4; k++) {
+			argv[2 + 2 * k] = fields[k], len[2 + 2 * k] = strlen(fields[k]);
+			argv[3 + 2 * k] = "0", len[3 + 2 * k] = 1;
+		}
+		command(10, argv, len, i, K_HSET);
+	} else
+		for (k = 0; k < 4; k++) {
+			argv[0] = "HSETNX", len[0] = 6;
+			argv[1] = ukey, len[1] = ulen;
+			argv[2] = fields[k], len[2] = strlen(fields[k]);
+			argv[3] = "0", len[3] = 1;
+			command(4, argv, len, i, K_HSETNX);
+		}
+	argv[0] = "SADD", len[0] = 4;
+	argv[1] = fkey, len[1] = flen;
+	for (j = 0; j < n; j++) {
+		p = num + 12 * j;
+		argv[2 + j] = p;
+		len[2 + j] = (size_t)(put_u64(p, d.rel[d.first[i] + j] & 0xffffffff) - p);
+	}
+	command((int)n + 2, argv, len, i, K_SADD);
+}
+
+/* One EXISTS over the records of users first .. first+BATCH_USERS-1. */
+static void
+exists_batch(uint32_t first)
+{
+	static char keys[BATCH_USERS][32];
+	const char *argv[BATCH_USERS + 1];
+	size_t len[BATCH_USERS + 1];
+	int n;
+
+	argv[0] = "EXISTS", len[0] = 6;
+	for (n = 0; n < BATCH_USERS && first + (size_t)n < d.nusers; n++) {
+		len[n + 1] = (size_t)snprintf(keys[n], sizeof keys[n], KEY_USER,
+		    (long long)d.uid[first + n]);
+		argv[n + 1] = keys[n];
+	}
+	command(n + 1, argv, len, first, K_EXISTS);
+}
+
+/* Phase 0 writes every user, phase 1 reads back SCARD f:U of every user and
+ * EXISTS u:U in batches. hiredis mode waits for the replies of each batch. */
+static void
+load(int phase)
+{
+	uint32_t i;
+
+	for (i = 0; i < d.nusers; i++) {
+		user_commands(i, phase);
+		if (phase == 1 && i % BATCH_USERS == 0)
+			exists_batch(i);
+		if (cfg.mode == MODE_HIREDIS && (i + 1) % BATCH_USERS == 0)
+			drain();
+	}
+	drain();
+}
+
+/* One command outside the pipeline (FLUSHDB, DBSIZE). */
+static long long
+simple(const char *cmd, int type)
+{
+	redisReply *r = redisCommand(cn.c, "%s", cmd);
+	long long v;
+
+	if (r == NULL)
+		lost(cmd);
+	if (r->type != type)
+		errx(1, "%s:%d: %s failed: %s", cfg.host, cfg.port, cmd,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	v = r->integer;
+	freeReplyObject(r);
+	return v;
+}
+
+static void
+connect_redis(void)
+{
+	struct timeval tv = { 5, 0 }, io = { STALL_SECONDS, 0 };
+
+	cn.c = redisConnectWithTimeout(cfg.host, cfg.port, tv);
+	if (cn.c == NULL)
+		errx(1, "cannot connect to Redis at %s:%d: out of memory", cfg.host, cfg.port);
+	if (cn.c->err)
+		errx(1, "cannot connect to Redis at %s:%d: %s", cfg.host, cfg.port, cn.c->errstr);
+	if (redisSetTimeout(cn.c, io) != REDIS_OK)
+		lost("setting the timeout");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 }
+	};
+	double t0 = now(), t1, t2;
+	int ch, flags;
+
+	while ((ch = getopt_long(argc, argv, "fh:p:m:v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			cfg.flush = 1;
+			break;
+		case 'h':
+			cfg.host = optarg;
+			break;
+		case 'p':
+			cfg.port = (int)cs_optnum(ch, optarg, 1, 65535);
+			break;
+		case 'm':
+			if (strcmp(optarg, "resp") == 0)
+				cfg.mode = MODE_RESP;
+			else if (strcmp(optarg, "hiredis") == 0)
+				cfg.mode = MODE_HIREDIS;
+			else {
+				warnx("-m: must be resp or hiredis: \"%s\"", optarg);
+				usage(stderr, 2);
+			}
+			break;
+		case 'v':
+			cfg.verbose = 1;
+			break;
+		case 'H':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0)
+		usage(stderr, 2);
+	signal(SIGPIPE, SIG_IGN);
+
+	read_input();
+	connect_redis();
+	if (cfg.flush)
+		simple("FLUSHDB", REDIS_REPLY_STATUS);
+	fresh = simple("DBSIZE", REDIS_REPLY_INTEGER) == 0;
+	if (cfg.mode == MODE_RESP) {
+		if ((cn.rd = redisReaderCreate()) == NULL)
+			err(1, "redisReaderCreate");
+		flags = fcntl(cn.c->fd, F_GETFL);
+		if (flags < 0 || fcntl(cn.c->fd, F_SETFL, flags | O_NONBLOCK) < 0)
+			err(1, "fcntl");
+	}
+	t1 = now();
+	load(0);
+	t2 = now();
+	load(1);
+	if (cfg.verbose)
+		fprintf(stderr, "redis-bulkload: %s read=%.3f write=%.3f verify=%.3f (%s)\n",
+		    cfg.mode == MODE_RESP ? "resp" : "hiredis", t1 - t0, t2 - t1, now() - t2,
+		    fresh ? "empty database: HSET" : "database not empty: HSETNX");
+	printf("users=%zu relations=%zu seconds=%.3f\n", d.nusers, d.nrel, now() - t0);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "<stdout>: write error");
+	return 0;
+}

@@ -1,0 +1,216 @@
+/* rg-split: split relation lines "uid<TAB>fid" by the cell of uid (the cell
+ * ranges of cells.h). -k CELL passes that cell's lines to stdout; -o DIR
+ * writes DIR/cell-K.tsv for every cell in one pass, through temporary names
+ * renamed only after every file is complete, so a failure never leaves files
+ * that look whole. Every line is validated (two decimal ids 1..users, one
+ * tab, no self-friendship); a bad line stops it with "FILE:LINE: what". */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cells.h"
+#include "io.h"
+#include "lines.h"
+#include "num.h"
+
+#define LINE_MAX_LEN 64         /* "uid<TAB>fid" is at most 21 bytes */
+#define OBUF (1 << 16)          /* stdio buffer per output */
+
+static struct config {
+	long long   users;      /* -n */
+	long long   cells;      /* -c */
+	long long   cell;       /* -k, 0 with -o */
+	const char *dir;        /* -o */
+} cfg;
+
+static struct out {
+	FILE *fp;
+	char *tmp;              /* DIR/.cell-K.tsv.PID.tmp while writing */
+	char *path;             /* DIR/cell-K.tsv */
+} *outs;
+static int committed;
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: rg-split -n users -c cells (-k cell | -o dir)\n");
+	exit(status);
+}
+
+/* atexit: on any failure remove the temporary files. */
+static void
+cleanup(void)
+{
+	long long k;
+
+	if (outs == NULL || committed)
+		return;
+	for (k = 0; k < cfg.cells; k++)
+		if (outs[k].tmp != NULL)
+			unlink(outs[k].tmp);
+}
+
+static char *
+xasprintf(const char *fmt, const char *dir, long long k)
+{
+	char *s;
+
+	if (asprintf(&s, fmt, dir, k, (long)getpid()) < 0)
+		err(1, "asprintf");
+	return s;
+}
+
+/* Make sure one descriptor per cell fits under RLIMIT_NOFILE. */
+static void
+want_files(long long n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		err(1, "getrlimit");
+	if ((long long)rl.rlim_cur < n && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && (long long)rl.rlim_cur < n)
+		errx(1, "-o: %lld cells need %lld open files; the limit is %llu",
+		    cfg.cells, n, (unsigned long long)rl.rlim_cur);
+}
+
+static void
+open_outs(void)
+{
+	long long k;
+	int fd;
+
+	if (mkdir(cfg.dir, 0777) != 0 && errno != EEXIST)
+		err(1, "%s", cfg.dir);
+	want_files(cfg.cells + 16);
+	outs = calloc((size_t)cfg.cells, sizeof *outs);
+	if (outs == NULL)
+		err(1, "calloc");
+	atexit(cleanup);
+	for (k = 0; k < cfg.cells; k++) {
+		outs[k].tmp = xasprintf("%s/.cell-%lld.tsv.%ld.tmp", cfg.dir, k + 1);
+		outs[k].path = xasprintf("%s/cell-%lld.tsv", cfg.dir, k + 1);
+		fd = open(outs[k].tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0 || (outs[k].fp = fdopen(fd, "w")) == NULL)
+			err(1, "%s", outs[k].tmp);
+		setvbuf(outs[k].fp, NULL, _IOFBF, OBUF);
+	}
+}
+
+/* Close every file (checked), then rename them into place. */
+static void
+commit_outs(void)
+{
+	long long k;
+
+	for (k = 0; k < cfg.cells; k++)
+		fshut(outs[k].fp, outs[k].tmp);
+	for (k = 0; k < cfg.cells; k++)
+		if (rename(outs[k].tmp, outs[k].path) != 0)
+			err(1, "rename %s to %s", outs[k].tmp, outs[k].path);
+	committed = 1;
+}
+
+/* Parse field `which` (1 = uid, 2 = fid) of l's current line. */
+static long long
+id_field(struct lines *l, const char *s, size_t len, int which)
+{
+	const char *e;
+	long long v = cs_strntonum(s, len, 1, cfg.users, &e);
+
+	if (e == NULL)
+		return v;
+	if (strcmp(e, "invalid") == 0)
+		lines_die(l, "field %d is not a number: \"%.*s\"", which, (int)(len > 24 ? 24 : len), s);
+	lines_die(l, "%s %.*s out of range 1..%lld", which == 1 ? "uid" : "fid",
+	    (int)(len > 24 ? 24 : len), s, cfg.users);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct lines l;
+	char *line, *tab;
+	ssize_t len;
+	long long uid, fid, k;
+	const char *why;
+	FILE *fp;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "n:c:k:o:h")) != -1) {
+		switch (ch) {
+		case 'n':
+			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);
+			break;
+		case 'c':
+			cfg.cells = cs_optnum(ch, optarg, 1, CELLS_MAX_CELLS);
+			break;
+		case 'k':
+			cfg.cell = cs_optnum(ch, optarg, 1, CELLS_MAX_CELLS);
+			break;
+		case 'o':
+			cfg.dir = optarg;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0 || cfg.users == 0 || cfg.cells == 0 ||
+	    (cfg.cell == 0) == (cfg.dir == NULL))
+		usage(stderr, 2);
+	if ((why = cells_check(cfg.users, cfg.cells)) != NULL) {
+		warnx("-n %lld -c %lld: %s", cfg.users, cfg.cells, why);
+		exit(2);
+	}
+	if (cfg.cell > cfg.cells) {
+		warnx("-k %lld: there are only %lld cells", cfg.cell, cfg.cells);
+		exit(2);
+	}
+	if (cfg.dir != NULL)
+		open_outs();
+	else
+		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+
+	lines_init_block(&l, stdin, "<stdin>", LINE_MAX_LEN);
+	while ((len = lines_next(&l, &line)) >= 0) {
+		if ((tab = memchr(line, '\t', (size_t)len)) == NULL)
+			lines_die(&l, "no tab between uid and fid: \"%.24s\"", line);
+		uid = id_field(&l, line, (size_t)(tab - line), 1);
+		fid = id_field(&l, tab + 1, (size_t)(line + len - tab - 1), 2);
+		if (uid == fid)
+			lines_die(&l, "user %lld is its own friend", uid);
+		k = cells_of(cfg.users, cfg.cells, uid);
+		if (cfg.dir != NULL)
+			fp = outs[k - 1].fp;
+		else if (k == cfg.cell)
+			fp = stdout;
+		else
+			continue;
+		line[len] = '\n';
+		if (fwrite_unlocked(line, 1, (size_t)len + 1, fp) != (size_t)len + 1)
+			err(1, "%s: write error", fp == stdout ? "<stdout>" : outs[k - 1].tmp);
+	}
+	if (l.lineno == 0)
+		errx(1, "%s: no relation lines (empty input)", l.name);
+	lines_free(&l);
+	if (cfg.dir != NULL)
+		commit_outs();
+	else
+		fshut(stdout, "<stdout>");
+	return 0;
+}

@@ -1,0 +1,97 @@
+# t0300-cellsrv-protocol: the protocol steps (SEND, DLV, ACK) of cellsrv's
+# Redis functions against a real redis-server. cellsrv installs the library;
+# the steps are then called with FCALL as cellsrv would, playing two cells
+# (users 1-3 and 4-6) in one Redis: the lo/hi arguments say which users are
+# local, so a step for the other "cell" comes back as a peer line.
+. "$(dirname "$0")/lib.sh"
+plan 42
+
+A=127.0.2.10
+start_redis $A 7379 --enable-debug-command yes || exit 1
+R() { redis-cli -h $A -p 7379 "$@"; }
+# call FN ARGS...: the reply on one line, elements separated by "|".
+call() { R FCALL "$1" 0 "${@:2}" | sed '/^$/d' | paste -sd'|'; }
+send() { call cs_send 1 3 100 "$@"; }      # U F K BODY, at the cell of 1-3
+peerA() { call cs_peer 1 3 "$@"; }         # items arriving at cell 1-3
+peerB() { call cs_peer 4 6 "$@"; }         # items arriving at cell 4-6
+hget() { R HGET "u:$1" "$2"; }
+digest() { R DEBUG DIGEST; }
+
+for u in 1 2 3 4 5 6; do
+	R HSET u:$u SendId 0 SendAckId 0 ReceiveId 0 ClientReceiveId 0 >/dev/null
+done
+R SADD f:1 2 3 4 5 >/dev/null; R SADD f:2 1 >/dev/null; R SADD f:3 1 >/dev/null
+R SADD f:4 1 >/dev/null; R SADD f:5 1 >/dev/null
+
+printf 'h01 %s 1 1 3\nh02 127.0.2.11 2 4 6\n' $A >"$T/inv"
+cellsrv -i "$T/inv" -k 1 -q 2>"$T/cellsrv.log" &
+track $!
+for _ in $(seq 100); do R FUNCTION LIST LIBRARYNAME cellstress | grep -q cs_send && break; sleep 0.05; done
+R FUNCTION LIST LIBRARYNAME cellstress | grep -q cs_send
+ok $? "cellsrv installs the function library"
+
+# Client ids out of order: 3 and 2 are parked until 1 comes.
+is "$(send 1 4 3 1-4-2)" "park|0|0|0|0|0|0|0" "SEND k=3 before k=1 is parked"
+is "$(send 1 4 2 1-4-1)" "park|0|0|0|0|0|0|0" "SEND k=2 before k=1 is parked"
+is "$(R HLEN ps:1)" 2 "two sends parked in ps:1"
+is "$(send 1 4 3 1-4-2)" "park|0|0|0|0|0|0|0" "duplicate of a parked SEND changes nothing"
+d=$(digest)
+is "$(send 1 4 3 other)" "CONFLICT message id accepted with another friend or body" \
+	"parked SEND with another body is a conflict"
+is "$(digest)" "$d" "the conflicting SEND wrote nothing"
+is "$(send 1 5 1 1-5-1)" "acc|3|0|0|3|0|0|0|D 1 5 1 1 1-5-1|D 1 4 1 2 1-4-1|D 1 4 2 3 1-4-2" \
+	"k=1 drains the parked sends in id order, pair seqs in id order"
+is "$(R LRANGE o:1 0 -1 | paste -sd'|')" "5 1 1-5-1|4 1 1-4-1|4 2 1-4-2" "outbox holds F SEQ BODY per id"
+is "$(R HLEN ps:1)" 0 "nothing left parked"
+is "$(R HGET so:1 4)|$(R HGET so:1 5)" "2|1" "pair sequences out"
+
+# Duplicate and retransmitted SENDs.
+is "$(send 1 4 2 1-4-1)" "retx|3|0|0|0|0|0|0|D 1 4 1 2 1-4-1" "SEND of an accepted id re-forwards the stored DLV"
+d=$(digest)
+is "$(send 1 5 2 1-4-1)" "CONFLICT message id accepted with another friend or body" \
+	"accepted id with another friend is a conflict"
+is "$(send 1 4 2 changed)" "CONFLICT message id accepted with another friend or body" \
+	"accepted id with another body is a conflict"
+is "$(digest)" "$d" "conflicts wrote nothing"
+
+# DLVs at the other cell: out of order, then duplicates.
+is "$(peerB D 1 4 2 3 1-4-2)" "0|0|0" "DLV seq 2 before seq 1 is parked, no ACK yet"
+is "$(R HLEN pd:4)" 1 "parked in pd:4"
+is "$(peerB D 1 4 2 3 1-4-2)" "0|0|0" "duplicate of a parked DLV changes nothing"
+is "$(peerB D 1 4 1 2 1-4-1)" "2|0|0|A 1 4 2|A 1 4 3" "seq 1 delivers both in order and ACKs both"
+is "$(R LRANGE i:4 0 -1 | paste -sd'|')" "1 1 2 1-4-1|1 2 3 1-4-2" "inbox holds F SEQ K BODY in pair order"
+is "$(hget 4 ReceiveId)|$(R HGET si:4 1)|$(R HLEN pd:4)" "2|2|0" "ReceiveId and in-seq advanced, nothing parked"
+d=$(digest)
+is "$(peerB D 1 4 1 2 1-4-1)" "0|0|1|A 1 4 2" "duplicate DLV is ACKed again"
+is "$(digest)" "$d" "duplicate DLV wrote nothing"
+is "$(peerB D 2 4 1 1 x)" "0|0|0" "DLV from a non-friend is ignored"
+is "$(peerB D 1 1 1 1 x)" "0|0|0" "DLV for a user of another cell is ignored"
+is "$(digest)" "$d" "ignored DLVs wrote nothing"
+
+# ACKs back at the sender's cell: out of order, duplicate, lost.
+is "$(peerA A 1 4 3)" "0|1|0|a 1 4 3" "ACK k=3 before k=1 is applied but SendAckId waits"
+is "$(hget 1 SendAckId)|$(R SMEMBERS pa:1)" "0|3" "k=3 parked in pa:1"
+is "$(peerA A 1 4 3)" "0|0|0" "duplicate ACK changes nothing"
+is "$(peerA A 1 4 9)" "0|0|0" "ACK for an id never sent is ignored"
+# The ACKs of 1 and 2 are lost; the client re-sends k=1 and k=2.
+is "$(send 1 5 1 1-5-1)" "retx|3|0|0|0|0|0|0|D 1 5 1 1 1-5-1" "lost ACK: the re-sent SEND re-forwards k=1"
+is "$(peerB D 1 5 1 1 1-5-1)" "1|0|0|A 1 5 1" "first delivery of k=1 at 5"
+is "$(peerA A 1 5 1)" "0|1|0|a 1 5 1" "its ACK arrives"
+is "$(hget 1 SendAckId)" 1 "SendAckId 1: k=2 still unacked"
+is "$(send 1 4 2 1-4-1)" "retx|3|1|0|0|0|0|0|D 1 4 1 2 1-4-1" "lost ACK: the re-sent k=2 re-forwards its DLV"
+is "$(peerB D 1 4 1 2 1-4-1)" "0|0|1|A 1 4 2" "re-forwarded DLV of k=2 is a duplicate there and ACKed again"
+is "$(peerA A 1 4 2)|$(hget 1 SendAckId)|$(R EXISTS pa:1)" "0|1|0|a 1 4 2|3|0" \
+	"the repeated ACK closes the gap: SendAckId 3, pa:1 empty"
+is "$(send 1 4 3 1-4-2)" "done|3|3|0|0|0|0|0" "SEND of an acked id is done, nothing forwarded"
+
+# Same cell: SEND, DLV and ACK in one call.
+is "$(send 1 2 4 1-2-1)" "acc|4|4|0|1|1|1|0|a 1 2 4" "same-cell SEND is delivered and acked in the same call"
+is "$(R LRANGE i:2 0 -1)|$(hget 2 ReceiveId)" "1 1 4 1-2-1|1" "delivered to the local inbox"
+
+# Bad steps write nothing.
+d=$(digest)
+is "$(send 7 1 1 x)|$(send 1 6 5 x)|$(send 1 2 200 x)" \
+	"NOUSER unknown user|NOTFRIEND not a friend|WINDOW message id too far above SendAckId" \
+	"unknown user, non-friend and a K beyond the window are refused"
+is "$(digest)" "$d" "refused steps wrote nothing"
+done_testing

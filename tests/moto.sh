@@ -60,5 +60,10 @@ start_moto() {
 	[ -n "$AWS_SECRET_ACCESS_KEY" ] || { diag "no access key from moto"; return 1; }
 }
 
+# aws_left: ids of everything tagged by any cellstress run that is still
+# there (instances not terminated, VPCs, subnets, groups, route tables,
+# gateways, key pairs) and of any VPC 10.0.0.0/16, on one line; "" = none.
+aws_left() { python3 "$TOP/tests/aws-left.py"; }
+
 # awsq ARGS...: the aws CLI, text output, against the test moto.
 awsq() { aws "$@" --output text; }

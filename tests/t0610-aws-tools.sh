@@ -119,21 +119,7 @@ awk '$1 == "hours" && $2 == "c5.large" && $3 >= 0.0833 && $3 < 0.84 { found = 1 
 ok $? "5 hosts count at least 5 x 60 s = 0.0833 h (billing minimum), at most 10 min each"
 run vpc-delete -r "$R"
 is "$rc" 0 "vpc-delete exits 0"
-left() {
-	{
-		awsq ec2 describe-instances --filters Name=tag-key,Values=cellstress:run \
-			Name=instance-state-name,Values=pending,running,stopping,stopped,shutting-down \
-			--query 'Reservations[].Instances[].InstanceId'
-		awsq ec2 describe-vpcs --filters Name=tag-key,Values=cellstress:run --query 'Vpcs[].VpcId'
-		awsq ec2 describe-subnets --filters Name=tag-key,Values=cellstress:run --query 'Subnets[].SubnetId'
-		awsq ec2 describe-security-groups --filters Name=tag-key,Values=cellstress:run --query 'SecurityGroups[].GroupId'
-		awsq ec2 describe-route-tables --filters Name=tag-key,Values=cellstress:run --query 'RouteTables[].RouteTableId'
-		awsq ec2 describe-internet-gateways --filters Name=tag-key,Values=cellstress:run --query 'InternetGateways[].InternetGatewayId'
-		awsq ec2 describe-key-pairs --filters Name=tag-key,Values=cellstress:run --query 'KeyPairs[].KeyName'
-		awsq ec2 describe-vpcs --filters Name=cidr,Values=10.0.0.0/16 --query 'Vpcs[].VpcId'
-	} | awk 'NF' | tr '\n' ' '
-}
-is "$(left)" "" "nothing of ours left (instances, VPC, subnets, groups, routes, gateway, key)"
+is "$(aws_left)" "" "nothing of ours left (instances, VPC, subnets, groups, routes, gateway, key)"
 run ec2-kill -r "$R"
 is "$rc.$(grep -c '^terminate ' "$T/out")" "0.0" "ec2-kill again: exit 0, nothing to do"
 run vpc-delete -r "$R"
@@ -155,7 +141,7 @@ is "$rc" 0 "ec2-kill -A exits 0"
 is "$(grep -c '^terminate i-.* run t0610b ' "$T/out")" "$n" "ec2-kill -A lists every instance of the lost run first"
 run vpc-delete -A
 is "$rc.$(tail -1 "$T/out")" "0.deleted 2 vpc" "vpc-delete -A deletes both half-made networks"
-is "$(left)" "" "nothing of ours left after the interrupted provisions"
+is "$(aws_left)" "" "nothing of ours left after the interrupted provisions"
 
 # 7. Usage.
 expect_fail 2 "^usage: ec2-kill" "ec2-kill without -r or -A is a usage error" ec2-kill

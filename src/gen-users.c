@@ -228,22 +228,6 @@ sort_unique(uint32_t *a, size_t n)
 	return k;
 }
 
-/* Decimal digits of v at p; returns the end. */
-static inline char *
-put_u32(char *p, uint32_t v)
-{
-	char tmp[10];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* Build and print cell c; x holds the cross lists of a group containing c. */
 static void
 print_cell(long long c, const struct csr *x)
@@ -288,7 +272,7 @@ print_cell(long long c, const struct csr *x)
 		} else if (n > xn)
 			memcpy(list + xn, s.adj + s.off[u - lo], (n - xn) * sizeof *list);
 		n = sort_unique(list, n);
-		q = put_u32(prefix, (uint32_t)u);
+		q = cs_utoa(prefix, (unsigned long long)u);
 		*q++ = '\t';
 		plen = (size_t)(q - prefix);
 		for (i = 0; i < n; i++) {
@@ -296,7 +280,7 @@ print_cell(long long c, const struct csr *x)
 				oflush();
 			q = obuf + olen;
 			memcpy(q, prefix, 16);
-			q = put_u32(q + plen, list[i]);
+			q = cs_utoa(q + plen, list[i]);
 			*q++ = '\n';
 			olen = (size_t)(q - obuf);
 		}
@@ -333,18 +317,10 @@ print_group(long long first, long long last)
 static void
 check_params(void)
 {
-	const char *why = cells_check(cfg.users, cfg.cells);
 	long long lastn;
 
-	if (why != NULL) {
-		warnx("-n %lld -c %lld: %s", cfg.users, cfg.cells, why);
-		exit(2);
-	}
+	cells_opt_check(cfg.users, cfg.cells, cfg.cell);
 	csize = cells_size(cfg.users, cfg.cells);
-	if (cfg.cell > cfg.cells) {
-		warnx("-k %lld: there are only %lld cells", cfg.cell, cfg.cells);
-		exit(2);
-	}
 	if (cfg.cross < 0)
 		cfg.cross = cfg.cells == 1 ? 0 : 10;
 	if (cfg.cross > 0 && cfg.cells == 1) {

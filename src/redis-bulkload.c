@@ -1,9 +1,10 @@
 /* redis-bulkload: load relation lines "uid<TAB>fid" from stdin into a cell's
- * Redis with the key layout of keys.h: per user one HSET u:U of the four
- * counters (0) and one SADD f:U of all its friends, pipelined. It reads and
+ * Redis with the key layout of keys.h: per user a hash u:U of the four
+ * counters (0) and a set f:U of all its friends, pipelined. It reads and
  * validates the whole input before it writes anything (a bad line writes
- * nothing), checks every reply, then reads back SCARD f:U and the counters of
- * every user it loaded, and only then prints "users=N relations=R seconds=T".
+ * nothing), checks every reply, then reads back SCARD f:U of every user it
+ * loaded and EXISTS of every u:U (1000 keys per command), and only then
+ * prints "users=N relations=R seconds=T".
  *
  * Two pipelines (-m): "resp" formats RESP by hand into one buffer and keeps
  * a non-blocking socket busy in both directions (replies parsed by hiredis'
@@ -68,8 +69,8 @@ static const char *fields[4] = {
 	FIELD_SEND_ID, FIELD_SEND_ACK_ID, FIELD_RECEIVE_ID, FIELD_CLIENT_RECEIVE_ID
 };
 
-/* The input, sorted by (uid, fid): user i is uid[i] with friends
- * fid[first[i] .. first[i+1]). */
+/* The input, sorted by (uid, fid): user i is uid[i] with the relations
+ * rel[first[i] .. first[i+1]) (the low 32 bits are the friend). */
 static struct data {
 	uint64_t *rel;          /* uid << 32 | fid, one per line */
 	size_t    nrel;
@@ -78,7 +79,7 @@ static struct data {
 	size_t    nusers;
 } d;
 
-static int fresh;               /* the database was empty: HSET, counters must be 0 */
+static int fresh;               /* the database was empty: RESTORE or HSET */
 
 /* RESTORE payloads (fresh database, -w restore). */
 static struct restore {

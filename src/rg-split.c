@@ -90,9 +90,9 @@ open_outs(void)
 	long long k;
 	int fd;
 
+	want_files(cfg.cells + 16);
 	if (mkdir(cfg.dir, 0777) != 0 && errno != EEXIST)
 		err(1, "%s", cfg.dir);
-	want_files(cfg.cells + 16);
 	outs = calloc((size_t)cfg.cells, sizeof *outs);
 	if (outs == NULL)
 		err(1, "calloc");

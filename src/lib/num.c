@@ -78,9 +78,17 @@ cs_utoa(char *p, unsigned long long v)
 	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	    "8081828384858687888990919293949596979899";
-	char tmp[20], *q = tmp + sizeof tmp;
-	size_t n;
+	unsigned long long t = 10;
+	char *end, *q;
+	int n = 1;
 
+	/* Count the digits, then write them from the end two at a time. */
+	while (n < 20 && v >= t) {
+		n++;
+		if (n < 20)
+			t *= 10;
+	}
+	end = q = p + n;
 	while (v >= 100) {
 		q -= 2;
 		memcpy(q, pairs + 2 * (v % 100), 2);
@@ -91,9 +99,7 @@ cs_utoa(char *p, unsigned long long v)
 		memcpy(q, pairs + 2 * v, 2);
 	} else
 		*--q = (char)('0' + v);
-	n = (size_t)(tmp + sizeof tmp - q);
-	memcpy(p, q, n);
-	return p + n;
+	return end;
 }
 
 long long

@@ -1,9 +1,10 @@
 /* redis-bulkload: load relation lines "uid<TAB>fid" from stdin into a cell's
- * Redis with the key layout of keys.h: per user one HSET u:U of the four
- * counters (0) and one SADD f:U of all its friends, pipelined. It reads and
+ * Redis with the key layout of keys.h: per user a hash u:U of the four
+ * counters (0) and a set f:U of all its friends, pipelined. It reads and
  * validates the whole input before it writes anything (a bad line writes
- * nothing), checks every reply, then reads back SCARD f:U and the counters of
- * every user it loaded, and only then prints "users=N relations=R seconds=T".
+ * nothing), checks every reply, then reads back SCARD f:U of every user it
+ * loaded and EXISTS of every u:U (1000 keys per command), and only then
+ * prints "users=N relations=R seconds=T".
  *
  * Two pipelines (-m): "resp" formats RESP by hand into one buffer and keeps
  * a non-blocking socket busy in both directions (replies parsed by hiredis'
@@ -44,8 +45,8 @@
 #include "keys.h"
 #include "lines.h"
 #include "num.h"
+#include "relation.h"
 
-#define LINE_MAX_LEN  64        /* "uid<TAB>fid" is at most 21 bytes */
 #define STALL_SECONDS 30        /* give up when Redis makes no progress this long */
 #define OUT_HIGH      (256 << 10) /* resp: write once this much is queued */
 #define INFLIGHT_MAX  (1 << 17) /* resp: most commands awaiting a reply */
@@ -68,8 +69,8 @@ static const char *fields[4] = {
 	FIELD_SEND_ID, FIELD_SEND_ACK_ID, FIELD_RECEIVE_ID, FIELD_CLIENT_RECEIVE_ID
 };
 
-/* The input, sorted by (uid, fid): user i is uid[i] with friends
- * fid[first[i] .. first[i+1]). */
+/* The input, sorted by (uid, fid): user i is uid[i] with the relations
+ * rel[first[i] .. first[i+1]) (the low 32 bits are the friend). */
 static struct data {
 	uint64_t *rel;          /* uid << 32 | fid, one per line */
 	size_t    nrel;
@@ -78,7 +79,7 @@ static struct data {
 	size_t    nusers;
 } d;
 
-static int fresh;               /* the database was empty: HSET, counters must be 0 */
+static int fresh;               /* the database was empty: RESTORE or HSET */
 
 /* RESTORE payloads (fresh database, -w restore). */
 static struct restore {
@@ -140,20 +141,6 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static long long
-id_field(struct lines *l, const char *s, size_t len, int which)
-{
-	const char *e;
-	long long v = cs_strntonum(s, len, 1, CELLS_MAX_USERS, &e);
-
-	if (e == NULL)
-		return v;
-	if (strcmp(e, "invalid") == 0)
-		lines_die(l, "field %d is not a number: \"%.*s\"", which, (int)(len > 24 ? 24 : len), s);
-	lines_die(l, "%s %.*s out of range 1..%lld", which == 1 ? "uid" : "fid",
-	    (int)(len > 24 ? 24 : len), s, CELLS_MAX_USERS);
-}
-
 /* Report the first duplicate relation of unsorted input with its lines. */
 static void
 die_duplicate(const uint64_t *orig, size_t n, uint64_t key)
@@ -178,7 +165,7 @@ static void
 read_input(void)
 {
 	struct lines l;
-	char *line, *tab;
+	char *line;
 	ssize_t len;
 	size_t cap = 1 << 16, i;
 	uint64_t key, prev = 0, *orig;
@@ -186,14 +173,9 @@ read_input(void)
 	int sorted = 1;
 
 	d.rel = xrealloc(NULL, cap, sizeof *d.rel);
-	lines_init_block(&l, stdin, "<stdin>", LINE_MAX_LEN);
+	lines_init_block(&l, stdin, "<stdin>", RELATION_LINE_MAX);
 	while ((len = lines_next(&l, &line)) >= 0) {
-		if ((tab = memchr(line, '\t', (size_t)len)) == NULL)
-			lines_die(&l, "no tab between uid and fid: \"%.24s\"", line);
-		u = id_field(&l, line, (size_t)(tab - line), 1);
-		f = id_field(&l, tab + 1, (size_t)(line + len - tab - 1), 2);
-		if (u == f)
-			lines_die(&l, "user %lld is its own friend", u);
+		relation_parse(&l, line, (size_t)len, CELLS_MAX_USERS, &u, &f);
 		key = (uint64_t)u << 32 | (uint64_t)f;
 		if (d.nrel > 0 && key == prev)
 			lines_die(&l, "duplicate relation %lld\t%lld (also line %lu)", u, f, l.lineno - 1);
@@ -342,21 +324,6 @@ out_need(size_t n)
 	}
 }
 
-static char *
-put_u64(char *p, uint64_t v)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* Append one command in RESP: *argc then $len arg for each argument. */
 static void
 resp_argv(int argc, const char **argv, const size_t *len)
@@ -370,12 +337,12 @@ resp_argv(int argc, const char **argv, const size_t *len)
 	out_need(need);
 	p = cn.out + cn.olen;
 	*p++ = '*';
-	p = put_u64(p, (uint64_t)argc);
+	p = cs_utoa(p, (uint64_t)argc);
 	*p++ = '\r';
 	*p++ = '\n';
 	for (i = 0; i < argc; i++) {
 		*p++ = '$';
-		p = put_u64(p, len[i]);
+		p = cs_utoa(p, len[i]);
 		*p++ = '\r';
 		*p++ = '\n';
 		memcpy(p, argv[i], len[i]);
@@ -603,7 +570,7 @@ user_commands(uint32_t i, int phase)
 	for (j = 0; j < n; j++) {
 		p = num + 12 * j;
 		argv[2 + j] = p;
-		len[2 + j] = (size_t)(put_u64(p, d.rel[d.first[i] + j] & 0xffffffff) - p);
+		len[2 + j] = (size_t)(cs_utoa(p, d.rel[d.first[i] + j] & 0xffffffff) - p);
 	}
 	command((int)n + 2, argv, len, i, K_SADD);
 }

@@ -18,6 +18,10 @@ LIB_A     = $(BUILD)/libcs.a
 # Shell helpers shipped beside the tools.
 SCRIPTS   = $(patsubst src/%.sh,$(BIN)/%,$(sort $(wildcard src/*.sh)))
 
+# Keep the tools' objects: they are intermediate to make, and rebuilding
+# them on every run would be wasted work.
+.SECONDARY: $(patsubst src/%.c,$(BUILD)/%.o,$(TOOL_SRC))
+
 .PHONY: all clean
 all: $(TOOLS) $(SCRIPTS)
 

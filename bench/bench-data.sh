@@ -82,5 +82,12 @@ for m in $modes; do
 	awk -v m="-m ${m%:*} -w ${m#*:}" -v p="$p" -v b="$b" -v runs="$(tr '\n' ' ' <"$T/$m")" 'BEGIN {
 		printf "redis-bulkload %-22s seconds=%.3f ratio=%.2f (runs: %s)\n", m, b, p / b, runs }'
 done
+# The whole per-host deploy step, both ways (DESIGN.md's pipe and the -k shortcut).
+rcli FLUSHALL >/dev/null
+s=$(secs sh -c "'$BIN/gen-users' -n 1000000 -c 40 | '$BIN/rg-split' -n 1000000 -c 40 -k 1 | '$BIN/redis-bulkload' -h $A -p $P")
+echo "gen-users -n 1000000 -c 40 | rg-split -k 1 | redis-bulkload: seconds=$s ($(cat "$T/run.out"))"
+rcli FLUSHALL >/dev/null
+s=$(secs sh -c "'$BIN/gen-users' -n 1000000 -c 40 -k 1 | '$BIN/redis-bulkload' -h $A -p $P")
+echo "gen-users -n 1000000 -c 40 -k 1 | redis-bulkload:            seconds=$s ($(cat "$T/run.out"))"
 echo "ratio = redis-cli --pipe seconds / redis-bulkload seconds (target >= 1.0; bulkload also parses the text and reads every user back); target < 5 s"
 echo "# load after: $(uptime)"

@@ -46,7 +46,8 @@ s=$(secs "$BIN/gen-users" -n 1000000 -c 40 -k 1)
 echo "gen-users -n 1000000 -c 40 -k 1 (one host's cell): lines=$(wc -l <"$T/cell1") seconds=$s"
 
 # 2. One cell into a fresh redis-server.
-start_redis $A $P || exit 1
+start_own_redis $A $P || exit 1
+P=$REDIS_PORT
 rcli() { redis-cli -h $A -p $P "$@"; }
 # The same commands redis-bulkload sends: HSET u:U (4 counters) and SADD f:U.
 awk -F'\t' '

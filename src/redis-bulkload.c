@@ -593,8 +593,11 @@ exists_batch(uint32_t first)
 	command(n + 1, argv, len, first, K_EXISTS);
 }
 
-/* Phase 0 writes every user, phase 1 reads back SCARD f:U of every user and
- * EXISTS u:U in batches. hiredis mode waits for the replies of each batch. */
+/* Phase 0 queues the writes of every user, phase 1 the reads of SCARD f:U
+ * of every user and EXISTS u:U in batches. The reads follow the writes in
+ * the same pipeline without waiting for their replies: Redis runs commands
+ * in order, so they see every write, and the pipeline never stalls between
+ * the phases. hiredis mode waits for the replies of each batch of users. */
 static void
 load(int phase)
 {
@@ -607,7 +610,6 @@ load(int phase)
 		if (cfg.mode == MODE_HIREDIS && (i + 1) % BATCH_USERS == 0)
 			drain();
 	}
-	drain();
 }
 
 /* One command outside the pipeline (FLUSHDB, DBSIZE). */
@@ -749,6 +751,7 @@ main(int argc, char *argv[])
 	load(0);
 	t2 = now();
 	load(1);
+	drain();
 	if (cfg.verbose)
 		fprintf(stderr, "redis-bulkload: %s read=%.3f write=%.3f verify=%.3f (%s)\n",
 		    cfg.mode == MODE_RESP ? "resp" : "hiredis", t1 - t0, t2 - t1, now() - t2,

@@ -2,7 +2,7 @@
 # gen-users | rg-split -k for every cell, every bad line is refused with its
 # line number and -o never leaves files that look complete.
 . "$(dirname "$0")/lib.sh"
-plan 45
+plan 47
 
 G=$BIN/gen-users
 R=$BIN/rg-split
@@ -61,6 +61,12 @@ head -c 1048576 /dev/zero | tr '\0' 7 >"$T/big"; printf '\t1\n' >>"$T/big"
 { printf '1\t2\n'; cat "$T/big"; } >"$T/in"
 expect_fail 1 '^rg-split: <stdin>:2: line longer than 64 bytes' "bad input: a 1 MB line" $R -n 100 -c 4 -k 1 <"$T/in"
 expect_fail 1 '^rg-split: <stdin>: no relation lines' "empty input" $R -n 100 -c 4 -k 1 </dev/null
+# A NUL byte or a bad line many blocks into the input (the reader works in
+# 256 KiB blocks) is reported with its own line number.
+{ head -n 250000 "$T/g"; printf '7\t8\0009\n'; tail -n +250001 "$T/g"; } >"$T/in"
+expect_fail 1 '^rg-split: <stdin>:250001: NUL byte in line' "a NUL byte at line 250001" $R -n 100000 -c 4 -k 1 <"$T/in"
+{ head -n 250000 "$T/g"; printf '7\t8x\n'; } >"$T/in"
+expect_fail 1 '^rg-split: <stdin>:250001: field 2 is not a number: "8x"' "a bad line at line 250001" $R -n 100000 -c 4 -k 1 <"$T/in"
 # A bad line in another cell's part is refused too (every line is checked).
 printf '1\t2\n90\tx\n' >"$T/in"
 expect_fail 1 '<stdin>:2:' "a bad line outside the selected cell is refused" $R -n 100 -c 4 -k 1 <"$T/in"

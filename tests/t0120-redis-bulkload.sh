@@ -7,8 +7,8 @@ plan 63
 G=$BIN/gen-users
 B=$BIN/redis-bulkload
 A=127.0.1.200
-P=7379
-start_redis $A $P || exit 1
+start_own_redis $A 7379 || exit 1
+P=$REDIS_PORT
 rcli() { redis-cli -h $A -p $P "$@"; }
 
 # dump: every relation Redis holds, as sorted "uid<TAB>fid" lines, read with
@@ -132,19 +132,20 @@ is "$rc|$(grep -c "^redis-bulkload: <stdin>:$((R + 1)): field 2 is not a number"
 	"1|1|0|0" "bad last line after a whole cell: exit 1, no summary, nothing written"
 
 # Redis unreachable: exit 1, clear message, no summary.
-run $B -h $A -p 7399 <"$T/c2"
+run $B -h $A -p 1 <"$T/c2"
 is "$rc|$(wc -c <"$T/out")" "1|0" "no Redis listening: exit 1, no summary"
-grep -q "cannot connect to Redis at $A:7399" "$T/err"; ok $? "... with a message naming the address ($(cat "$T/err"))"
+grep -q "cannot connect to Redis at $A:1:" "$T/err"; ok $? "... with a message naming the address ($(cat "$T/err"))"
 
 # Redis refusing writes (maxmemory reached): the error reply stops the load.
-start_redis $A 7380 --maxmemory 2mb --maxmemory-policy noeviction || exit 1
+start_own_redis $A 7380 --maxmemory 2mb --maxmemory-policy noeviction || exit 1
+P2=$REDIS_PORT
 $G -n 40000 -c 1 -s 20 >"$T/big1"
-run $B -h $A -p 7380 <"$T/big1"
+run $B -h $A -p $P2 <"$T/big1"
 is "$rc|$(wc -c <"$T/out")" "1|0" "an error reply (out of memory) gives exit 1 and no summary"
 grep -q 'OOM' "$T/err"; ok $? "... and passes Redis' error on ($(head -c 120 "$T/err"))"
 # The same with the hiredis pipeline.
-redis-cli -h $A -p 7380 FLUSHALL >/dev/null
-run $B -h $A -p 7380 -m hiredis <"$T/big1"
+redis-cli -h $A -p $P2 FLUSHALL >/dev/null
+run $B -h $A -p $P2 -m hiredis <"$T/big1"
 is "$rc|$(wc -c <"$T/out")" "1|0" "-m hiredis: an error reply gives exit 1 and no summary"
 
 # A read back that does not match what was sent is caught: a friend set with
@@ -166,8 +167,8 @@ expect_fail 2 'usage: redis-bulkload' "-h without an address" $B -h
 expect_fail 2 'usage: redis-bulkload' "unknown option" $B -q
 run $B --help
 is "$rc $(grep -c '^usage: redis-bulkload' "$T/out")" "0 1" "--help prints the usage on stdout and exits 0"
-expect_fail 1 'cannot connect to Redis at 127.0.1.219:7399' "-h ADDR is the Redis address" \
-	sh -c "printf '1\t2\n2\t1\n' | $B -h 127.0.1.219 -p 7399"
+expect_fail 1 'cannot connect to Redis at 127.0.1.219:1:' "-h ADDR is the Redis address" \
+	sh -c "printf '1\t2\n2\t1\n' | $B -h 127.0.1.219 -p 1"
 
 # The whole path: gen-users -k | rg-split -k | redis-bulkload into a fresh DB.
 rcli FLUSHALL >/dev/null

@@ -2,6 +2,7 @@
 #include <err.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ lines_init(struct lines *l, FILE *fp, const char *name, size_t max)
 	l->block = 0;
 	l->eof = 0;
 	l->pos = l->len = 0;
+	l->nul = SIZE_MAX;
 }
 
 #define LINES_BLOCK (256 << 10)
@@ -34,7 +36,8 @@ lines_init_block(struct lines *l, FILE *fp, const char *name, size_t max)
 }
 
 /* Block mode of lines_next: find the next '\n' in the buffer, refilling it
- * (after moving the unread tail to the front) when there is none. */
+ * (after moving the unread tail to the front) when there is none. NUL bytes
+ * are looked for once per block read (l->nul), not once per line. */
 static ssize_t
 lines_next_block(struct lines *l, char **line)
 {
@@ -63,6 +66,8 @@ lines_next_block(struct lines *l, char **line)
 			break;
 		}
 		memmove(l->buf, start, avail);
+		if (l->nul != SIZE_MAX)
+			l->nul -= l->pos;       /* it is in the unread part */
 		l->pos = 0;
 		l->len = avail;
 		n = fread(l->buf + l->len, 1, l->cap - 1 - l->len, l->fp);
@@ -71,12 +76,15 @@ lines_next_block(struct lines *l, char **line)
 				err(1, "%s:%lu: read error", l->name, l->lineno + 1);
 			l->eof = 1;
 		}
+		if (l->nul == SIZE_MAX && (nl = memchr(l->buf + l->len, '\0', n)) != NULL)
+			l->nul = (size_t)(nl - l->buf);
 		l->len += n;
 	}
 	l->lineno++;
 	if (n > l->max)
 		lines_die(l, "line longer than %zu bytes", l->max);
-	if (memchr(start, '\0', n) != NULL)
+	/* Lines before the first NUL passed, so it is never before start. */
+	if (l->nul < (size_t)(start - l->buf) + n)
 		lines_die(l, "NUL byte in line");
 	*line = start;
 	return (ssize_t)n;

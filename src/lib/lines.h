@@ -17,6 +17,7 @@ struct lines {
 	int            block;
 	int            eof;
 	size_t         pos, len;
+	size_t         nul;     /* offset in buf of the first NUL read, or SIZE_MAX */
 };
 
 /* Start reading fp; max = 0 means 4096 bytes. */

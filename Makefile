@@ -40,7 +40,7 @@ NAMES     := $(shell seq -f h%02g 1 $(HOSTS) 2>/dev/null)
 DEPLOYED   = $(NAMES:%=$(RESULTS)/%/.deployed)
 RAN        = $(NAMES:%=$(RESULTS)/%/.ran)
 CHECKED    = $(NAMES:%=$(RESULTS)/%/.checked)
-PHASE_START := $(shell date +%s)
+PHASE_START := $(shell date +%s.%N)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

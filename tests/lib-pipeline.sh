@@ -10,9 +10,14 @@ SSH_PORT=${SSH_PORT:-$((2200 + FIRST))}
 # jobserver; $BIN (exported by mk/test.mk) selects the tools.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
+# With REL=1 the directories are given relative to $TOP, as a user would;
+# pdir prints the prefix make sees (for targets like $(pdir)/results/h01/.ran).
+pdir() { if [ "${REL:-0}" = 1 ]; then realpath --relative-to="$TOP" "$T"; else echo "$T"; fi; }
 pm() {
+	local d
+	d=$(pdir)
 	make -C "$TOP" --no-print-directory NET="$NET" FIRST="$FIRST" SSH_PORT="$SSH_PORT" \
-		HOSTS_DIR="$T/hosts" RESULTS="$T/results" RUN_DIR="$T/run" STATE="$T/state" "$@"
+		HOSTS_DIR="$d/hosts" RESULTS="$d/results" RUN_DIR="$d/run" STATE="$d/state" "$@"
 }
 
 _pm_cleanup() { pm destroy >/dev/null 2>&1; _cleanup; }

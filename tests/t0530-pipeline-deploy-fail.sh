@@ -1,9 +1,10 @@
 # t0530-pipeline-deploy-fail: one host's deploy fails because its redis
 # address is held by a listener of the test's own. make names the host and
 # the reason and fails; the other hosts are deployed. Once the address is
-# free, `make deploy` redoes only that host (stamps and output say so).
+# free, `make deploy` redoes only that host (stamps and output say so). The
+# cluster's directories are given relative to the tree, as a user would.
 . "$(dirname "$0")/lib.sh"
-FIRST=31
+FIRST=31 REL=1
 . "$(dirname "$0")/lib-pipeline.sh"
 plan 11
 
@@ -19,9 +20,9 @@ ok "$(grep -qx "\[h02\] deploy failed: redis address $(addr 2):7379 already in u
 diag "$(grep failed "$T/err")"
 is "$( [ -e "$T/results/h01/.deployed" ]; echo $?)$( [ -e "$T/results/h02/.deployed" ]; echo $?)$( [ -e "$T/results/h03/.deployed" ]; echo $?)" \
 	"010" "h01 and h03 deployed, h02 not"
-run pm -q "$T/results/h02/.deployed"
+run pm -q "$(pdir)/results/h02/.deployed"
 is "$rc" 1 "make -q says h02 is not deployed"
-run pm -q "$T/results/h01/.deployed"
+run pm -q "$(pdir)/results/h01/.deployed"
 is "$rc" 0 "make -q says h01 is"
 
 stop_pid "$HOLD_PID"

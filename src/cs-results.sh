@@ -114,9 +114,13 @@ do_summary() {
 	{
 		echo "$tot"
 		times | awk -F'\t' '{ printf "%s%s=%ss", (NR > 1 ? " " : ""), $1, $2 } END { if (NR) printf "\n" }'
-		printf "%s users, %s relations, %s messages, %s\n" \
-			"$(commas "$(field "$tot" users)")" "$(commas "$(field "$tot" relations)")" \
-			"$(commas "$(field "$tot" sent)")" "$verdict"
+		if [ -n "$(field "$tot" users)" ]; then
+			printf "%s users, %s relations, %s messages, %s\n" \
+				"$(commas "$(field "$tot" users)")" "$(commas "$(field "$tot" relations)")" \
+				"$(commas "$(field "$tot" sent)")" "$verdict"
+		else
+			echo "no host checked yet; $verdict"
+		fi
 	} >"$res/summary.txt.tmp" && mv "$res/summary.txt.tmp" "$res/summary.txt"
 	sed 's/^/[summary] /' "$res/summary.txt"
 	case $verdict in "all verified") return 0 ;; *) return 1 ;; esac

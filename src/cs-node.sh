@@ -50,22 +50,26 @@ PORT_PEER=9501
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-# alive NAME: the process recorded in pid/NAME.pid runs and is what we
-# started (its command line names the program), so a reused PID is never hit.
-alive() {
-	local pid
-	[ -s "pid/$1.pid" ] || return 1
-	read -r pid <"pid/$1.pid" || return 1
-	case $pid in ''|*[!0-9]*) return 1 ;; esac
-	[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$1"
-}
-
 # running PID: the process exists and is not a zombie.
 running() {
 	local line
 	kill -0 "$1" 2>/dev/null && read -r line 2>/dev/null <"/proc/$1/stat" || return 1
 	line=${line##*) }
 	[ "${line%% *}" != Z ]
+}
+
+# alive NAME: the process recorded in pid/NAME.pid runs and is what we
+# started: its command line names the program (so a reused PID is never hit)
+# or is empty, which a live process shows only while it execs.
+alive() {
+	local pid cmd
+	[ -s "pid/$1.pid" ] || return 1
+	read -r pid <"pid/$1.pid" || return 1
+	case $pid in ''|*[!0-9]*) return 1 ;; esac
+	running "$pid" || return 1
+	cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
+	case $cmd in ''|*"$1"*) return 0 ;; esac
+	return 1
 }
 
 # stop NAME...: TERM each recorded process group at once, wait up to 10 s for

@@ -101,6 +101,7 @@ stop() {
 spawn() {
 	local n=$1 log=$2; shift 2
 	mkdir -p pid log
+	rm -f "pid/$n.pid"     # a stale one (a dead earlier run) would pass the wait below
 	setsid bash -c 'echo $$ >"pid/$0.pid.tmp" && mv "pid/$0.pid.tmp" "pid/$0.pid" && exec "$@"' \
 		"$n" "$@" </dev/null >"$log" 2>&1 &
 	local i

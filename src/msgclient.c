@@ -35,6 +35,7 @@
 #include "plan.h"
 
 #define FRIENDS_MAX 100000      /* friends accepted in a GET user answer */
+#define RESEND_MAX  30.0        /* s: longest pause between fruitless re-send rounds */
 
 static struct config {
 	const char *inventory;
@@ -45,7 +46,7 @@ static struct config {
 	const char *addr;         /* -a: cellsrv address (default: inventory) */
 	int         port;         /* -p: cellsrv HTTP port */
 	long long   window;       /* -w: unacked messages per user */
-	double      resend;       /* -r: seconds without ack progress before a re-send */
+	double      resend;       /* -r: s without ack progress before a re-send round (doubling) */
 	double      poll;         /* -P: seconds between polls of a waiting user */
 	double      timeout;      /* -t: seconds for the whole run */
 	double      req_timeout;  /* -T: seconds for one request */
@@ -74,6 +75,7 @@ struct user {
 	long long    next;        /* next new message id to send */
 	long long    cursor;      /* next id of a re-send round, 0 = none */
 	double       progress;    /* last time ack_id moved or a round began */
+	double       rs;          /* re-send after this long without progress */
 	double       wake;        /* sleeping until */
 	int          poll;        /* woke up: fetch the counters first */
 	struct user *link;        /* ready or sleep FIFO */
@@ -159,8 +161,10 @@ update(struct user *u, long long s, long long a, long long r, double t)
 	st.sent += s - u->send_id;
 	st.acked += a - u->ack_id;
 	st.received += r - u->recv_id;
-	if (a > u->ack_id)
+	if (a > u->ack_id) {
 		u->progress = t;
+		u->rs = cfg.resend;
+	}
 	u->send_id = s;
 	u->ack_id = a;
 	u->recv_id = r;
@@ -279,9 +283,10 @@ act(struct conn *c, struct user *u, double t)
 		return -1;
 	}
 	/* A re-send round: every id above SendAckId sent so far. */
-	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= cfg.resend) {
+	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= u->rs) {
 		u->cursor = u->ack_id + 1;
 		u->progress = t;
+		u->rs = u->rs * 2 > RESEND_MAX ? RESEND_MAX : u->rs * 2;
 	}
 	if (u->cursor != 0) {
 		if (u->cursor <= u->ack_id)
@@ -362,6 +367,7 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 		u->state = U_SEND;
 		u->next = s + 1;
 		st.sent0 += s;
+		u->rs = cfg.resend;
 		u->progress = t;
 	}
 	update(u, s, a, r, t);
@@ -615,8 +621,9 @@ main(int argc, char *argv[])
 	if (!cfg.quiet)
 		progress_line();
 	printf("users=%lld done=%lld failed=%lld sent=%lld acked=%lld received=%lld retries=%lld "
-	    "requests=%lld errors=%lld http503=%lld http4xx=%lld seconds=%.3f msgs_per_s=%.0f\n",
-	    nusers, st.done, st.failed, st.sent, st.acked, st.received, st.retries, st.requests,
+	    "sent_before=%lld requests=%lld errors=%lld http503=%lld http4xx=%lld seconds=%.3f "
+	    "msgs_per_s=%.0f\n",
+	    nusers, st.done, st.failed, st.sent, st.acked, st.received, st.retries, st.sent0, st.requests,
 	    st.errors, st.http503, st.http4xx, secs, secs > 0 ? (st.sent - st.sent0) / secs : 0);
 	fshut(stdout, "<stdout>");
 	for (i = 0; i < cfg.conns; i++) {

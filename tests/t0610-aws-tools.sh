@@ -3,7 +3,7 @@
 # result is cross-checked with the aws CLI.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/moto.sh"
-plan 50
+plan 55
 
 start_moto 127.0.5.10 5610 || { echo "Bail out! no moto_server"; exit 1; }
 R=t0610
@@ -17,7 +17,7 @@ mine() { awsq ec2 "$@" | awk 'NF' | wc -l | tr -d ' '; }
 WRONG=WrongSecretT0610xyz
 AWS_SECRET_ACCESS_KEY=$WRONG run vpc-make -r "$R" -c "$CIDR"
 is "$rc" 1 "wrong secret: exit 1"
-grep -q '^vpc-make: DescribeVpcs: AuthFailure: .*(request id ' "$T/err"
+grep -Eq '^vpc-make: DescribeVpcs: AuthFailure: .*\(request id [A-Za-z0-9-]+\)$' "$T/err"
 ok $? "wrong secret: one line 'vpc-make: DescribeVpcs: AuthFailure: ...'"
 is "$(wc -l <"$T/err" | tr -d ' ')" 1 "wrong secret: exactly one line on stderr"
 ! grep -q -e "$WRONG" -e "$AWS_SECRET_ACCESS_KEY" "$T/err" "$T/out"
@@ -143,6 +143,21 @@ run vpc-delete -A
 is "$rc.$(tail -1 "$T/out")" "0.deleted 2 vpc" "vpc-delete -A deletes both half-made networks"
 is "$(aws_left)" "" "nothing of ours left after the interrupted provisions"
 
-# 7. Usage.
+# 7. The default AMI (Debian's account) is looked up, and its absence said;
+#    SPOT=1 asks for spot instances.
+run vpc-make -r t0610s -c "$CIDR"
+expect_fail 1 "^ec2-run: DescribeImages: no image debian-12-amd64-\\* of owner 136693071363 in region eu-west-1; give one with -a" \
+	"no Debian image in moto: a clear error" ec2-run -r t0610s -n 1 -u 1 -k "$T/id.pub"
+run ec2-run -r t0610s -n 1 -u 1 -k "$T/id.pub" -a "$AMI" -s
+is "$rc" 0 "ec2-run -s"
+is "$(awsq ec2 describe-instances --filters Name=tag:cellstress:run,Values=t0610s \
+	--query 'Reservations[].Instances[].InstanceLifecycle' | tr '\t' '\n' | sort | tr '\n' ' ')" "spot spot " \
+	"both instances are spot instances"
+run ec2-kill -r t0610s
+run vpc-delete -r t0610s
+is "$rc" 0 "spot run destroyed"
+is "$(aws_left)" "" "nothing left"
+
+# 8. Usage.
 expect_fail 2 "^usage: ec2-kill" "ec2-kill without -r or -A is a usage error" ec2-kill
 done_testing

@@ -6,9 +6,7 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/moto.sh"
 n=${BENCH_HOSTS:-40}
-start_moto 127.0.5.30 5630 >/dev/null || { echo "no moto_server" >&2; exit 1; }
-AMI=$(awsq ec2 describe-images --query 'Images[0].ImageId')
-ssh-keygen -q -t ed25519 -N '' -f "$T/id" </dev/null
+moto_fixture 127.0.5.30 5630 >/dev/null
 export CELLSTRESS_AWS_TRACE="$T/trace"
 : >"$T/trace"
 step() {

@@ -25,7 +25,7 @@
 #define DEBIAN_NAME  "debian-12-amd64-*"
 
 static struct config {
-	const char *run;
+	struct aws_opts o;          /* -r run, -R region, -w seconds to wait for "running" */
 	long long   hosts;
 	long long   users;
 	const char *key;            /* ssh public key file */
@@ -33,9 +33,7 @@ static struct config {
 	const char *btype;          /* bastion instance type */
 	const char *ami;            /* NULL: newest Debian 12 amd64 */
 	int         spot;
-	long long   wait;           /* seconds to wait for "running" */
-	const char *region;
-} cfg = { NULL, 0, 0, NULL, "c5.large", "t3.micro", NULL, 0, 600, NULL };
+} cfg = { { NULL, 0, NULL, 600 }, 0, 0, NULL, "c5.large", "t3.micro", NULL, 0 };
 
 struct inst {
 	char id[32];
@@ -120,7 +118,7 @@ survey(struct aws *a)
 
 	for (k = 0; k <= cfg.hosts; k++)
 		memset(&roles[k], 0, sizeof roles[k]);
-	aws_param_run_filter(&p, 1, cfg.run);
+	aws_param_run_filter(&p, 1, cfg.o.run);
 	aws_each(a, "DescribeInstances", &p, "reservationSet/item", note, NULL);
 	aws_params_free(&p);
 }
@@ -163,7 +161,7 @@ by_tag(struct aws *a, const char *action, const char *set, const char *cidr,
 	struct aws_params p = { 0 };
 	struct idfind f = { "", "" };
 
-	aws_param_run_filter(&p, 1, cfg.run);
+	aws_param_run_filter(&p, 1, cfg.o.run);
 	if (cidr != NULL) {
 		aws_param(&p, "Filter.2.Name", "cidr-block");
 		aws_param(&p, "Filter.2.Value.1", "%s", cidr);
@@ -172,7 +170,7 @@ by_tag(struct aws *a, const char *action, const char *set, const char *cidr,
 	aws_params_free(&p);
 	if (f.id[0] == '\0')
 		errx(1, "%s: nothing tagged %s=%s%s%s: run vpc-make first", action,
-		    AWS_TAG_KEY, cfg.run, cidr ? " with cidr " : "", cidr ? cidr : "");
+		    AWS_TAG_KEY, cfg.o.run, cidr ? " with cidr " : "", cidr ? cidr : "");
 	snprintf(id, len, "%s", f.id);
 }
 
@@ -246,7 +244,7 @@ key_pair(struct aws *a, const char *name)
 	EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)key, (int)n);
 	aws_param(&p, "KeyName", "%s", name);
 	aws_param(&p, "PublicKeyMaterial", "%s", b64);
-	aws_param_tags(&p, 1, "key-pair", cfg.run, name);
+	aws_param_tags(&p, 1, "key-pair", cfg.o.run, name);
 	xmlFreeDoc(aws_call(a, "ImportKeyPair", &p));
 	aws_params_free(&p);
 	free(b64);
@@ -264,23 +262,23 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
 
 	role_name(k, role, sizeof role);
 	private_ip(k, ip, sizeof ip);
-	snprintf(name, sizeof name, "cellstress-%s-%s", cfg.run, role);
+	snprintf(name, sizeof name, "cellstress-%s-%s", cfg.o.run, role);
 	aws_param(&p, "ImageId", "%s", ami);
 	aws_param(&p, "InstanceType", "%s", k == 0 ? cfg.btype : cfg.type);
 	aws_param(&p, "MinCount", "1");
 	aws_param(&p, "MaxCount", "1");
 	aws_param(&p, "KeyName", "%s", keyname);
-	aws_param(&p, "ClientToken", "cellstress-%s-%s", cfg.run, role);
+	aws_param(&p, "ClientToken", "cellstress-%s-%s", cfg.o.run, role);
 	aws_param(&p, "NetworkInterface.1.DeviceIndex", "0");
 	aws_param(&p, "NetworkInterface.1.SubnetId", "%s", subnet);
 	aws_param(&p, "NetworkInterface.1.PrivateIpAddress", "%s", ip);
 	aws_param(&p, "NetworkInterface.1.AssociatePublicIpAddress", "%s", k == 0 ? "true" : "false");
 	aws_param(&p, "NetworkInterface.1.SecurityGroupId.1", "%s", group);
 	aws_param(&p, "NetworkInterface.1.DeleteOnTermination", "true");
-	aws_param_tags(&p, 1, "instance", cfg.run, name);
+	aws_param_tags(&p, 1, "instance", cfg.o.run, name);
 	aws_param(&p, "TagSpecification.1.Tag.3.Key", AWS_ROLE_KEY);
 	aws_param(&p, "TagSpecification.1.Tag.3.Value", "%s", role);
-	aws_param_tags(&p, 2, "volume", cfg.run, name);
+	aws_param_tags(&p, 2, "volume", cfg.o.run, name);
 	if (cfg.spot) {
 		aws_param(&p, "InstanceMarketOptions.MarketType", "spot");
 		aws_param(&p, "InstanceMarketOptions.SpotOptions.SpotInstanceType", "one-time");
@@ -297,7 +295,7 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
 	xmlFreeDoc(doc);
 	if (strcmp(state, "terminated") == 0 || strcmp(state, "shutting-down") == 0)
 		errx(1, "RunInstances: ClientToken cellstress-%s-%s already belongs to %s "
-		    "instance %s: use a new run id", cfg.run, role, state, roles[k].id);
+		    "instance %s: use a new run id", cfg.o.run, role, state, roles[k].id);
 	fprintf(stderr, "ec2-run: launched %s %s %s\n", role, roles[k].id, ip);
 }
 
@@ -321,12 +319,6 @@ main(int argc, char *argv[])
 		case 'n':
 			cfg.hosts = cs_optnum(ch, optarg, 1, MAX_HOSTS);
 			break;
-		case 'R':
-			cfg.region = optarg;
-			break;
-		case 'r':
-			cfg.run = optarg;
-			break;
 		case 's':
 			cfg.spot = 1;
 			break;
@@ -339,18 +331,15 @@ main(int argc, char *argv[])
 		case 'u':
 			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);
 			break;
-		case 'w':
-			cfg.wait = cs_optnum(ch, optarg, 1, 7200);
-			break;
 		default:
-			usage();
+			if (!aws_opt(&cfg.o, ch, optarg))
+				usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 0 || cfg.run == NULL || cfg.hosts == 0 || cfg.users == 0)
+	if (argc != 0 || cfg.o.run == NULL || cfg.hosts == 0 || cfg.users == 0)
 		usage();
-	aws_check_run(cfg.run);
 	if ((why = cells_check(cfg.users, cfg.hosts)) != NULL)
 		errx(2, "-u %lld -n %lld: %s", cfg.users, cfg.hosts, why);
 	if (cfg.key == NULL) {
@@ -367,12 +356,12 @@ main(int argc, char *argv[])
 	if ((roles = calloc((size_t)cfg.hosts + 1, sizeof *roles)) == NULL)
 		err(1, "calloc");
 
-	a = aws_open(cfg.region);
+	a = aws_open(cfg.o.region);
 	by_tag(a, "DescribeSubnets", "subnetSet/item", "10.0.1.0/24", take_subnet, pub, sizeof pub);
 	by_tag(a, "DescribeSubnets", "subnetSet/item", "10.0.2.0/24", take_subnet, priv, sizeof priv);
 	by_tag(a, "DescribeSecurityGroups", "securityGroupInfo/item", NULL, take_group,
 	    group, sizeof group);
-	snprintf(keyname, sizeof keyname, "cellstress-%s", cfg.run);
+	snprintf(keyname, sizeof keyname, "cellstress-%s", cfg.o.run);
 	key_pair(a, keyname);
 
 	survey(a);
@@ -390,7 +379,7 @@ main(int argc, char *argv[])
 	}
 
 	/* Wait until every role runs: poll from 1 s, doubling to 15 s. */
-	deadline = aws_now_ms() + cfg.wait * 1000;
+	deadline = aws_now_ms() + cfg.o.wait * 1000;
 	for (;;) {
 		survey(a);
 		pending = 0;
@@ -406,11 +395,11 @@ main(int argc, char *argv[])
 			break;
 		if (!aws_pause(&delay, deadline))
 			errx(1, "DescribeInstances: %d instances not running after %lld s",
-			    pending, cfg.wait);
+			    pending, cfg.o.wait);
 	}
 
 	printf("# cellstress inventory: run %s, region %s, %lld hosts, %lld users\n",
-	    cfg.run, aws_config(a)->region, cfg.hosts, cfg.users);
+	    cfg.o.run, aws_config(a)->region, cfg.hosts, cfg.users);
 	printf("# bastion %s %s %s\n", roles[0].priv, roles[0].id,
 	    roles[0].pub[0] ? roles[0].pub : "-");
 	for (k = 1; k <= cfg.hosts; k++) {

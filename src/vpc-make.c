@@ -21,9 +21,8 @@
 #define PRIVATE_CIDR "10.0.2.0/24"
 
 static struct config {
-	const char *run;            /* run id: the value of the tag */
+	struct aws_opts o;          /* -r run id (the value of the tag), -R region */
 	const char *cidr;           /* operator's CIDR, the only ssh source */
-	const char *region;         /* NULL: from the AWS chain */
 	const char *zone;           /* availability zone, NULL: EC2 picks */
 } cfg;
 
@@ -66,7 +65,7 @@ find(struct aws *a, const char *action, const char *set, const char *field,
 
 	memset(f, 0, sizeof *f);
 	f->field = field;
-	aws_param_run_filter(&p, 1, cfg.run);
+	aws_param_run_filter(&p, 1, cfg.o.run);
 	if (name != NULL) {
 		aws_param(&p, "Filter.2.Name", "%s", name);
 		aws_param(&p, "Filter.2.Value.1", "%s", value);
@@ -74,7 +73,7 @@ find(struct aws *a, const char *action, const char *set, const char *field,
 	aws_each(a, action, &p, set, take, f);
 	if (f->n > 1)
 		warnx("%s: %d resources tagged %s=%s, using %s", action, f->n,
-		    AWS_TAG_KEY, cfg.run, f->id);
+		    AWS_TAG_KEY, cfg.o.run, f->id);
 	aws_params_free(&p);
 }
 
@@ -102,12 +101,12 @@ subnet(struct aws *a, const char *vpc, const char *cidr, const char *zone,
 	find(a, "DescribeSubnets", "subnetSet/item", "subnetId", "cidr-block", cidr, f);
 	if (f->id[0] != '\0')
 		return;
-	snprintf(name, sizeof name, "cellstress-%s-%s", cfg.run, role);
+	snprintf(name, sizeof name, "cellstress-%s-%s", cfg.o.run, role);
 	aws_param(&p, "VpcId", "%s", vpc);
 	aws_param(&p, "CidrBlock", "%s", cidr);
 	if (zone != NULL && *zone != '\0')
 		aws_param(&p, "AvailabilityZone", "%s", zone);
-	aws_param_tags(&p, 1, "subnet", cfg.run, name);
+	aws_param_tags(&p, 1, "subnet", cfg.o.run, name);
 	create(a, "CreateSubnet", &p, "subnet/subnetId", f->id, sizeof f->id);
 	/* found again for its zone */
 	find(a, "DescribeSubnets", "subnetSet/item", "subnetId", "cidr-block", cidr, f);
@@ -175,33 +174,27 @@ main(int argc, char *argv[])
 		case 'c':
 			cfg.cidr = optarg;
 			break;
-		case 'R':
-			cfg.region = optarg;
-			break;
-		case 'r':
-			cfg.run = optarg;
-			break;
 		case 'z':
 			cfg.zone = optarg;
 			break;
 		default:
-			usage();
+			if (!aws_opt(&cfg.o, ch, optarg))
+				usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 0 || cfg.run == NULL || cfg.cidr == NULL)
+	if (argc != 0 || cfg.o.run == NULL || cfg.cidr == NULL)
 		usage();
-	aws_check_run(cfg.run);
 	check_cidr(cfg.cidr);
-	a = aws_open(cfg.region);
+	a = aws_open(cfg.o.region);
 
 	/* VPC, DNS hostnames on. */
 	find(a, "DescribeVpcs", "vpcSet/item", "vpcId", NULL, NULL, &vpc);
 	if (vpc.id[0] == '\0') {
-		snprintf(name, sizeof name, "cellstress-%s", cfg.run);
+		snprintf(name, sizeof name, "cellstress-%s", cfg.o.run);
 		aws_param(&p, "CidrBlock", VPC_CIDR);
-		aws_param_tags(&p, 1, "vpc", cfg.run, name);
+		aws_param_tags(&p, 1, "vpc", cfg.o.run, name);
 		create(a, "CreateVpc", &p, "vpc/vpcId", vpc.id, sizeof vpc.id);
 	}
 	aws_param(&p, "VpcId", "%s", vpc.id);
@@ -213,8 +206,8 @@ main(int argc, char *argv[])
 	find(a, "DescribeInternetGateways", "internetGatewaySet/item", "internetGatewayId",
 	    NULL, NULL, &igw);
 	if (igw.id[0] == '\0') {
-		snprintf(name, sizeof name, "cellstress-%s", cfg.run);
-		aws_param_tags(&p, 1, "internet-gateway", cfg.run, name);
+		snprintf(name, sizeof name, "cellstress-%s", cfg.o.run);
+		aws_param_tags(&p, 1, "internet-gateway", cfg.o.run, name);
 		create(a, "CreateInternetGateway", &p, "internetGateway/internetGatewayId",
 		    igw.id, sizeof igw.id);
 	}
@@ -232,9 +225,9 @@ main(int argc, char *argv[])
 	/* Route table of the public subnet: 0.0.0.0/0 -> gateway. */
 	find(a, "DescribeRouteTables", "routeTableSet/item", "routeTableId", NULL, NULL, &rt);
 	if (rt.id[0] == '\0') {
-		snprintf(name, sizeof name, "cellstress-%s-public", cfg.run);
+		snprintf(name, sizeof name, "cellstress-%s-public", cfg.o.run);
 		aws_param(&p, "VpcId", "%s", vpc.id);
-		aws_param_tags(&p, 1, "route-table", cfg.run, name);
+		aws_param_tags(&p, 1, "route-table", cfg.o.run, name);
 		create(a, "CreateRouteTable", &p, "routeTable/routeTableId", rt.id, sizeof rt.id);
 	}
 	{
@@ -262,12 +255,12 @@ main(int argc, char *argv[])
 	find(a, "DescribeSecurityGroups", "securityGroupInfo/item", "groupId", "vpc-id",
 	    vpc.id, &sg);
 	if (sg.id[0] == '\0') {
-		snprintf(name, sizeof name, "cellstress-%s", cfg.run);
+		snprintf(name, sizeof name, "cellstress-%s", cfg.o.run);
 		aws_param(&p, "GroupName", "%s", name);
 		aws_param(&p, "GroupDescription", "cellstress run %s: ssh from the operator, "
-		    "all traffic between members", cfg.run);
+		    "all traffic between members", cfg.o.run);
 		aws_param(&p, "VpcId", "%s", vpc.id);
-		aws_param_tags(&p, 1, "security-group", cfg.run, name);
+		aws_param_tags(&p, 1, "security-group", cfg.o.run, name);
 		create(a, "CreateSecurityGroup", &p, "groupId", sg.id, sizeof sg.id);
 	}
 	ingress(a, sg.id, "tcp", 22, cfg.cidr, NULL);

@@ -65,5 +65,13 @@ start_moto() {
 # gateways, key pairs) and of any VPC 10.0.0.0/16, on one line; "" = none.
 aws_left() { python3 "$TOP/tests/aws-left.py"; }
 
+# moto_fixture ADDR PORT: start_moto (a test that cannot have it bails out),
+# then $AMI, an image moto knows, and the operator's key pair $T/id(.pub).
+moto_fixture() {
+	start_moto "$1" "$2" || { echo "Bail out! no moto_server"; exit 1; }
+	AMI=$(awsq ec2 describe-images --query 'Images[0].ImageId')
+	ssh-keygen -q -t ed25519 -N '' -C cellstress-test -f "$T/id" </dev/null
+}
+
 # awsq ARGS...: the aws CLI, text output, against the test moto.
 awsq() { aws "$@" --output text; }

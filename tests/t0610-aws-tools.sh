@@ -5,11 +5,9 @@
 . "$(dirname "$0")/moto.sh"
 plan 55
 
-start_moto 127.0.5.10 5610 || { echo "Bail out! no moto_server"; exit 1; }
+moto_fixture 127.0.5.10 5610
 R=t0610
 CIDR=198.51.100.7/32
-AMI=$(awsq ec2 describe-images --query 'Images[0].ImageId')
-ssh-keygen -q -t ed25519 -N '' -C t0610 -f "$T/id" </dev/null
 F="Name=tag:cellstress:run,Values=$R"
 mine() { awsq ec2 "$@" | awk 'NF' | wc -l | tr -d ' '; }
 

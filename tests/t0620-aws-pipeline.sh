@@ -8,9 +8,7 @@
 . "$(dirname "$0")/moto.sh"
 plan 21
 
-start_moto 127.0.5.20 5620 || { echo "Bail out! no moto_server"; exit 1; }
-AMI=$(awsq ec2 describe-images --query 'Images[0].ImageId')
-ssh-keygen -q -t ed25519 -N '' -C t0620 -f "$T/id" </dev/null
+moto_fixture 127.0.5.20 5620
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 pa() {
 	make -C "$TOP" --no-print-directory HOSTS_DIR="$T/hosts" RESULTS="$T/results" \

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "num.h"
 
 void
 aws_check_run(const char *run)
@@ -82,4 +83,32 @@ aws_allow(const char *action, const struct aws_error *e, const char *const *code
 		if (strcmp(e->code, *codes) == 0)
 			return;
 	aws_die(action, e);
+}
+
+int
+aws_opt(struct aws_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'A':
+		o->all = 1;
+		return 1;
+	case 'R':
+		o->region = arg;
+		return 1;
+	case 'r':
+		aws_check_run(arg);
+		o->run = arg;
+		return 1;
+	case 'w':
+		o->wait = cs_optnum(ch, arg, 1, 7200);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+aws_one_selection(const struct aws_opts *o)
+{
+	return (o->run != NULL) != (o->all != 0);
 }

@@ -165,10 +165,14 @@ do_deploy() {
 
 # run: start the client unless it runs or has finished, then follow its log
 # until it has finished. Re-running resumes: a running client is waited for,
-# a finished one is not run again, one that died is started again (cellsrv
-# keeps the state in Redis, so the client carries on from there).
+# one that finished with status 0 is not run again, one that died or failed
+# is started again (the state is in Redis, so it carries on from there).
 do_run() {
 	local pid rc end start
+	if [ -s msgclient.rc ]; then
+		read -r rc end <msgclient.rc
+		[ "$rc" = 0 ] || rm -f msgclient.rc
+	fi
 	if [ ! -s msgclient.rc ] && ! alive msgclient; then
 		[ -s msgclient.start ] || now >msgclient.start
 		spawn msgclient /dev/null bash -c \

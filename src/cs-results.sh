@@ -151,6 +151,17 @@ do_report() {
 	echo "|---|---:|"
 	times | awk -F'\t' '{ printf "| %s | %s |\n", $1, $2 }'
 	echo
+	echo "## Deploy"
+	echo
+	echo "| host | users loaded | relations loaded | load seconds | deploy seconds (on the host) |"
+	echo "|---|---:|---:|---:|---:|"
+	for h; do
+		[ -s "$res/$h/deploy.txt" ] || continue
+		tail -n 1 "$res/$h/deploy.txt" | awk -v h="$h" '{
+			for (i = 1; i <= NF; i++) { k = $i; sub(/=.*/, "", k); v[k] = substr($i, length(k) + 2) }
+			printf "| %s | %s | %s | %s | %s |\n", h, v["users"], v["relations"], v["seconds"], v["deploy_seconds"] }'
+	done
+	echo
 	echo "## Hosts"
 	echo
 	checks "$@" | awk -v inv="${inv:-/dev/null}" '

@@ -11,17 +11,7 @@
 #include "lines.h"
 #include "num.h"
 #include "prng.h"
-
-static int n, failed;
-
-static void
-ok(int cond, const char *what)
-{
-	n++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", n, what);
-	if (!cond)
-		failed++;
-}
+#include "testhelp.h"
 
 static void
 test_prng(void)
@@ -190,7 +180,5 @@ main(void)
 	test_prng();
 	test_utoa();
 	test_lines_block();
-	printf("1..%d\n", n);
-	printf("# %d tests, %d passed, %d failed\n", n, n - failed, failed);
-	return failed != 0;
+	return done_testing();
 }

@@ -28,8 +28,8 @@
 
 #define SAME_MAX   10000
 #define CROSS_MAX  10000
-/* Cells are built in groups whose cross adjacency fits this many entries. */
-#define GROUP_ENTRIES (64LL << 20)
+/* Cells are built in groups whose cross relations fit this many entries. */
+#define GROUP_ENTRIES (16LL << 20)
 
 static struct config {
 	long long users;        /* -n */
@@ -145,17 +145,38 @@ csr_done(struct csr *g)
 	g->off[0] = 0;
 }
 
-/* Cross-cell draws of every user; keeps those with an end in the users of
- * g (a group of whole cells). O(users * cross). */
-static void
-cross_pass(struct csr *g)
+/* Cross relations of one cell: (owner, partner) pairs, owner in the cell,
+ * in the order the draws made them. Appends stay sequential per cell, so
+ * the pass over every user's draws runs at memory speed. */
+struct bucket {
+	uint32_t *e;            /* owner, partner, owner, partner, ... */
+	size_t    n, cap;       /* in uint32_t */
+};
+
+static inline void
+bucket_add(struct bucket *b, long long owner, long long partner)
 {
-	long long c, u, lo, hi, nc, ks, kx, j, v, m;
-	long long glo = g->lo, ghi = g->lo + g->n - 1;
+	if (b->n + 2 > b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 1 << 12;
+		if ((b->e = realloc(b->e, b->cap * sizeof *b->e)) == NULL)
+			err(1, "out of memory");
+	}
+	b->e[b->n++] = (uint32_t)owner;
+	b->e[b->n++] = (uint32_t)partner;
+}
+
+/* Cross-cell draws of every user; keeps those with an end in cells
+ * first..last, in b[cell - first]. O(users * cross). */
+static void
+cross_pass(long long first, long long last, struct bucket *b)
+{
+	long long c, u, lo, hi, nc, ks, kx, j, v, m, glo, ghi;
 	struct prng p;
 
 	if (cfg.cross == 0)
 		return;
+	cells_range(cfg.users, cfg.cells, first, &glo, &hi);
+	cells_range(cfg.users, cfg.cells, last, &lo, &ghi);
 	for (c = 1; c <= cfg.cells; c++) {
 		cells_range(cfg.users, cfg.cells, c, &lo, &hi);
 		nc = hi - lo + 1;
@@ -167,10 +188,10 @@ cross_pass(struct csr *g)
 				v = (long long)prng_below(&p, (uint64_t)m) + 1;
 				if (v >= lo)
 					v += nc;
-				if (u >= glo && u <= ghi)
-					csr_add(g, u, v);
+				if (c >= first && c <= last)
+					bucket_add(&b[c - first], u, v);
 				if (v >= glo && v <= ghi)
-					csr_add(g, v, u);
+					bucket_add(&b[(v - 1) / csize + 1 - first], v, u);
 			}
 		}
 	}
@@ -228,67 +249,52 @@ sort_unique(uint32_t *a, size_t n)
 	return k;
 }
 
-/* Decimal digits of v at p; returns the end. */
-static inline char *
-put_u32(char *p, uint32_t v)
-{
-	char tmp[10];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
-}
-
-/* Build and print cell c; x holds the cross lists of a group containing c. */
+/* Build and print cell c: its same-cell draws and its cross relations x,
+ * in one CSR, then per user sort, drop duplicates and format. */
 static void
-print_cell(long long c, const struct csr *x)
+print_cell(long long c, const struct bucket *x)
 {
 	struct csr s = { 0, 0, NULL, NULL };
 	long long lo, hi, nc, u, v;
 	uint32_t *list;
-	size_t cap, n, i, plen, xo, xn;
+	size_t cap, n, i, k, plen;
 	char prefix[16], *q;
-	int clique;
+	int clique, fill;
 
 	cells_range(cfg.users, cfg.cells, c, &lo, &hi);
 	nc = hi - lo + 1;
 	clique = cfg.same >= nc - 1;
 	s.lo = lo;
 	s.n = nc;
-	if (!clique) {
-		s.off = xcalloc((size_t)nc + 1, sizeof *s.off);
-		same_pass(&s);
-		csr_alloc(&s);
-		same_pass(&s);
-		csr_done(&s);
+	s.off = xcalloc((size_t)nc + 1, sizeof *s.off);
+	for (fill = 0; fill < 2; fill++) {
+		if (fill)
+			csr_alloc(&s);
+		if (!clique)
+			same_pass(&s);
+		for (k = 0; k < x->n; k += 2)
+			csr_add(&s, x->e[k], x->e[k + 1]);
 	}
+	csr_done(&s);
 	cap = 64;
 	list = xcalloc(cap, sizeof *list);
 	for (u = lo; u <= hi; u++) {
-		xo = x->off[u - x->lo];
-		xn = x->off[u - x->lo + 1] - xo;
-		n = xn + (clique ? (size_t)nc - 1 : s.off[u - lo + 1] - s.off[u - lo]);
-		if (n > cap) {
-			while (cap < n)
+		n = s.off[u - lo + 1] - s.off[u - lo];
+		i = n + (clique ? (size_t)nc - 1 : 0);
+		if (i > cap) {
+			while (cap < i)
 				cap *= 2;
 			free(list);
 			list = xcalloc(cap, sizeof *list);
 		}
-		if (xn > 0)
-			memcpy(list, x->adj + xo, xn * sizeof *list);
-		if (clique) {
-			for (v = lo, i = xn; v <= hi; v++)
+		if (n > 0)
+			memcpy(list, s.adj + s.off[u - lo], n * sizeof *list);
+		if (clique)
+			for (v = lo; v <= hi; v++)
 				if (v != u)
-					list[i++] = (uint32_t)v;
-		} else if (n > xn)
-			memcpy(list + xn, s.adj + s.off[u - lo], (n - xn) * sizeof *list);
+					list[n++] = (uint32_t)v;
 		n = sort_unique(list, n);
-		q = put_u32(prefix, (uint32_t)u);
+		q = cs_utoa(prefix, (unsigned long long)u);
 		*q++ = '\t';
 		plen = (size_t)(q - prefix);
 		for (i = 0; i < n; i++) {
@@ -296,7 +302,7 @@ print_cell(long long c, const struct csr *x)
 				oflush();
 			q = obuf + olen;
 			memcpy(q, prefix, 16);
-			q = put_u32(q + plen, list[i]);
+			q = cs_utoa(q + plen, list[i]);
 			*q++ = '\n';
 			olen = (size_t)(q - obuf);
 		}
@@ -310,41 +316,25 @@ print_cell(long long c, const struct csr *x)
 static void
 print_group(long long first, long long last)
 {
-	struct csr x;
-	long long lo, hi, c;
+	struct bucket *x = xcalloc((size_t)(last - first + 1), sizeof *x);
+	long long c;
 
-	cells_range(cfg.users, cfg.cells, first, &lo, &hi);
-	x.lo = lo;
-	cells_range(cfg.users, cfg.cells, last, &lo, &hi);
-	x.n = hi - x.lo + 1;
-	x.off = xcalloc((size_t)x.n + 1, sizeof *x.off);
-	x.adj = NULL;
-	cross_pass(&x);
-	csr_alloc(&x);
-	cross_pass(&x);
-	csr_done(&x);
-	for (c = first; c <= last; c++)
-		print_cell(c, &x);
-	free(x.off);
-	free(x.adj);
+	cross_pass(first, last, x);
+	for (c = first; c <= last; c++) {
+		print_cell(c, &x[c - first]);
+		free(x[c - first].e);
+	}
+	free(x);
 }
 
 /* Refuse parameters that cannot give every user a friend (exit 2). */
 static void
 check_params(void)
 {
-	const char *why = cells_check(cfg.users, cfg.cells);
 	long long lastn;
 
-	if (why != NULL) {
-		warnx("-n %lld -c %lld: %s", cfg.users, cfg.cells, why);
-		exit(2);
-	}
+	cells_opt_check(cfg.users, cfg.cells, cfg.cell);
 	csize = cells_size(cfg.users, cfg.cells);
-	if (cfg.cell > cfg.cells) {
-		warnx("-k %lld: there are only %lld cells", cfg.cell, cfg.cells);
-		exit(2);
-	}
 	if (cfg.cross < 0)
 		cfg.cross = cfg.cells == 1 ? 0 : 10;
 	if (cfg.cross > 0 && cfg.cells == 1) {

@@ -1,21 +1,31 @@
 /* redis-bulkload: load relation lines "uid<TAB>fid" from stdin into a cell's
- * Redis with the key layout of keys.h: per user one HSET u:U of the four
- * counters (0) and one SADD f:U of all its friends, pipelined. It reads and
+ * Redis with the key layout of keys.h: per user a hash u:U of the four
+ * counters (0) and a set f:U of all its friends, pipelined. It reads and
  * validates the whole input before it writes anything (a bad line writes
- * nothing), checks every reply, then reads back SCARD f:U and the counters of
- * every user it loaded, and only then prints "users=N relations=R seconds=T".
+ * nothing), checks every reply, then reads back SCARD f:U of every user it
+ * loaded and EXISTS of every u:U (1000 keys per command), and only then
+ * prints "users=N relations=R seconds=T".
  *
  * Two pipelines (-m): "resp" formats RESP by hand into one buffer and keeps
  * a non-blocking socket busy in both directions (replies parsed by hiredis'
  * redisReader); "hiredis" appends batches with redisAppendCommandArgv and
  * collects them with redisGetReply. resp is the default (faster, see README).
  *
- * Users already present: an empty database is loaded with HSET (counters 0).
- * When the database already holds keys (a re-run, or a cell in use), the
- * counters are set with HSETNX, so existing counters are never reset, and the
- * friend sets get the missing members; loading the same cell twice gives the
- * same state. If a friend set then holds other members than the input, the
- * database holds another graph: exit 1 (use -f to flush it first). */
+ * Write commands (-w): into an empty database, "restore" (the default) sends
+ * per user RESTORE u:U with the DUMP payload of a counter hash that Redis
+ * itself made at the start (HSET of a template key, DUMP, DEL), and RESTORE
+ * f:U with an intset payload built here (RDB type 11, the RDB version taken
+ * from that DUMP, CRC-64/Jones as Redis checks it): Redis then stores each
+ * key in one piece instead of creating and adding every member, about half
+ * its work of HSET + SADD. "sadd" sends HSET + SADD. Redis checks every
+ * payload's checksum and format, and the read back checks the result.
+ *
+ * Users already present: when the database already holds keys (a re-run, or
+ * a cell in use), the counters are set with HSETNX, so existing counters are
+ * never reset, and the friend sets get the missing members with SADD; loading
+ * the same cell twice gives the same state. If a friend set then holds other
+ * members than the input, the database holds another graph: exit 1 (use -f
+ * to flush it first). */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,30 +45,32 @@
 #include "keys.h"
 #include "lines.h"
 #include "num.h"
+#include "relation.h"
 
-#define LINE_MAX_LEN  64        /* "uid<TAB>fid" is at most 21 bytes */
 #define STALL_SECONDS 30        /* give up when Redis makes no progress this long */
 #define OUT_HIGH      (256 << 10) /* resp: write once this much is queued */
 #define INFLIGHT_MAX  (1 << 17) /* resp: most commands awaiting a reply */
 #define BATCH_USERS   1000      /* hiredis: users per appended batch; keys per EXISTS */
 
 enum { MODE_RESP, MODE_HIREDIS };
-enum kind { K_HSET, K_HSETNX, K_SADD, K_SCARD, K_EXISTS };
+enum { WRITE_RESTORE, WRITE_SADD };
+enum kind { K_HSET, K_HSETNX, K_SADD, K_SCARD, K_EXISTS, K_RESTORE };
 
 static struct config {
 	const char *host;       /* -h */
 	int         port;       /* -p */
 	int         flush;      /* -f: FLUSHDB before loading */
 	int         mode;       /* -m */
+	int         write;      /* -w */
 	int         verbose;    /* -v: phase times on stderr */
-} cfg = { "127.0.0.1", PORT_REDIS, 0, MODE_RESP, 0 };
+} cfg = { "127.0.0.1", PORT_REDIS, 0, MODE_RESP, WRITE_RESTORE, 0 };
 
 static const char *fields[4] = {
 	FIELD_SEND_ID, FIELD_SEND_ACK_ID, FIELD_RECEIVE_ID, FIELD_CLIENT_RECEIVE_ID
 };
 
-/* The input, sorted by (uid, fid): user i is uid[i] with friends
- * fid[first[i] .. first[i+1]). */
+/* The input, sorted by (uid, fid): user i is uid[i] with the relations
+ * rel[first[i] .. first[i+1]) (the low 32 bits are the friend). */
 static struct data {
 	uint64_t *rel;          /* uid << 32 | fid, one per line */
 	size_t    nrel;
@@ -67,7 +79,17 @@ static struct data {
 	size_t    nusers;
 } d;
 
-static int fresh;               /* the database was empty: HSET, counters must be 0 */
+static int fresh;               /* the database was empty: RESTORE or HSET */
+
+/* RESTORE payloads (fresh database, -w restore). */
+static struct restore {
+	char    *hash;          /* DUMP of a counter hash, made by Redis */
+	size_t   hlen;
+	uint8_t  rdbver[2];     /* RDB version of that DUMP, little endian */
+	uint64_t crc[256];      /* CRC-64/Jones table */
+	uint8_t *set;           /* intset payload of the current user */
+	size_t   scap;
+} rs;
 
 /* One expected reply. */
 struct pend {
@@ -88,7 +110,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: redis-bulkload [-f] [-h addr (127.0.0.1)] [-p port (%d)] "
-	    "[-m resp|hiredis (resp)] [-v] < relations\n", PORT_REDIS);
+	    "[-m resp|hiredis (resp)] [-w restore|sadd (restore)] [-v] < relations\n", PORT_REDIS);
 	exit(status);
 }
 
@@ -119,20 +141,6 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static long long
-id_field(struct lines *l, const char *s, size_t len, int which)
-{
-	const char *e;
-	long long v = cs_strntonum(s, len, 1, CELLS_MAX_USERS, &e);
-
-	if (e == NULL)
-		return v;
-	if (strcmp(e, "invalid") == 0)
-		lines_die(l, "field %d is not a number: \"%.*s\"", which, (int)(len > 24 ? 24 : len), s);
-	lines_die(l, "%s %.*s out of range 1..%lld", which == 1 ? "uid" : "fid",
-	    (int)(len > 24 ? 24 : len), s, CELLS_MAX_USERS);
-}
-
 /* Report the first duplicate relation of unsorted input with its lines. */
 static void
 die_duplicate(const uint64_t *orig, size_t n, uint64_t key)
@@ -157,7 +165,7 @@ static void
 read_input(void)
 {
 	struct lines l;
-	char *line, *tab;
+	char *line;
 	ssize_t len;
 	size_t cap = 1 << 16, i;
 	uint64_t key, prev = 0, *orig;
@@ -165,14 +173,9 @@ read_input(void)
 	int sorted = 1;
 
 	d.rel = xrealloc(NULL, cap, sizeof *d.rel);
-	lines_init_block(&l, stdin, "<stdin>", LINE_MAX_LEN);
+	lines_init_block(&l, stdin, "<stdin>", RELATION_LINE_MAX);
 	while ((len = lines_next(&l, &line)) >= 0) {
-		if ((tab = memchr(line, '\t', (size_t)len)) == NULL)
-			lines_die(&l, "no tab between uid and fid: \"%.24s\"", line);
-		u = id_field(&l, line, (size_t)(tab - line), 1);
-		f = id_field(&l, tab + 1, (size_t)(line + len - tab - 1), 2);
-		if (u == f)
-			lines_die(&l, "user %lld is its own friend", u);
+		relation_parse(&l, line, (size_t)len, CELLS_MAX_USERS, &u, &f);
 		key = (uint64_t)u << 32 | (uint64_t)f;
 		if (d.nrel > 0 && key == prev)
 			lines_die(&l, "duplicate relation %lld\t%lld (also line %lu)", u, f, l.lineno - 1);
@@ -217,7 +220,7 @@ lost(const char *what)
 static const char *
 kind_name(int kind)
 {
-	static const char *names[] = { "HSET", "HSETNX", "SADD", "SCARD", "EXISTS" };
+	static const char *names[] = { "HSET", "HSETNX", "SADD", "SCARD", "EXISTS", "RESTORE" };
 
 	return names[kind];
 }
@@ -255,6 +258,10 @@ check_reply(const redisReply *r, struct pend p)
 			errx(1, "%s:%d: " KEY_FRIENDS " holds %lld friends, the input has %zu: "
 			    "the database holds other data (flush it, or load with -f)",
 			    cfg.host, cfg.port, (long long)u, r->integer, want);
+		break;
+	case K_RESTORE:
+		if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "OK") != 0)
+			why = "not OK";
 		break;
 	case K_EXISTS:
 		/* EXISTS of the records of users p.user .. p.user+BATCH_USERS-1 */
@@ -317,21 +324,6 @@ out_need(size_t n)
 	}
 }
 
-static char *
-put_u64(char *p, uint64_t v)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* Append one command in RESP: *argc then $len arg for each argument. */
 static void
 resp_argv(int argc, const char **argv, const size_t *len)
@@ -345,12 +337,12 @@ resp_argv(int argc, const char **argv, const size_t *len)
 	out_need(need);
 	p = cn.out + cn.olen;
 	*p++ = '*';
-	p = put_u64(p, (uint64_t)argc);
+	p = cs_utoa(p, (uint64_t)argc);
 	*p++ = '\r';
 	*p++ = '\n';
 	for (i = 0; i < argc; i++) {
 		*p++ = '$';
-		p = put_u64(p, len[i]);
+		p = cs_utoa(p, len[i]);
 		*p++ = '\r';
 		*p++ = '\n';
 		memcpy(p, argv[i], len[i]);
@@ -452,6 +444,74 @@ drain(void)
 	}
 }
 
+/* CRC-64/Jones (reflected polynomial 0x95ac9329ac4bc9b5, init 0), the
+ * checksum Redis puts at the end of DUMP payloads and checks in RESTORE
+ * (Redis crc64.c; check value crc64("123456789") = 0xe9c6d914c4b8d9ca). */
+static void
+crc64_init(void)
+{
+	uint64_t c;
+	int i, k;
+
+	for (i = 0; i < 256; i++) {
+		c = (uint64_t)i;
+		for (k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x95ac9329ac4bc9b5ULL : c >> 1;
+		rs.crc[i] = c;
+	}
+}
+
+static uint64_t
+crc64(uint64_t crc, const uint8_t *p, size_t n)
+{
+	while (n-- > 0)
+		crc = rs.crc[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
+static uint8_t *
+put_le(uint8_t *p, uint64_t v, int bytes)
+{
+	while (bytes-- > 0) {
+		*p++ = (uint8_t)v;
+		v >>= 8;
+	}
+	return p;
+}
+
+/* The RESTORE payload of a set of the friends in rel[0..n) (sorted, unique,
+ * below 2^31) into rs.set: RDB type 11 (intset), the intset as an RDB string
+ * (32-bit length form: 0x80 + big-endian length), the RDB version, the
+ * CRC-64 of all that. Returns its length. O(n). */
+static size_t
+intset_payload(const uint64_t *rel, size_t n)
+{
+	uint32_t max = (uint32_t)(rel[n - 1] & 0xffffffff);
+	int w = max < 32768 ? 2 : 4;            /* INTSET_ENC_INT16 or INT32 */
+	size_t blob = 8 + n * (size_t)w, j;
+	uint8_t *p;
+
+	if (rs.scap < blob + 32) {
+		rs.scap = blob + 32;
+		rs.set = xrealloc(rs.set, rs.scap, 1);
+	}
+	p = rs.set;
+	*p++ = 11;
+	*p++ = 0x80;
+	*p++ = (uint8_t)(blob >> 24);
+	*p++ = (uint8_t)(blob >> 16);
+	*p++ = (uint8_t)(blob >> 8);
+	*p++ = (uint8_t)blob;
+	p = put_le(p, (uint64_t)w, 4);
+	p = put_le(p, n, 4);
+	for (j = 0; j < n; j++)
+		p = put_le(p, rel[j] & 0xffffffff, w);
+	*p++ = rs.rdbver[0];
+	*p++ = rs.rdbver[1];
+	p = put_le(p, crc64(0, rs.set, (size_t)(p - rs.set)), 8);
+	return (size_t)(p - rs.set);
+}
+
 /* Commands that write user i (phase 0) or read it back (phase 1). */
 static void
 user_commands(uint32_t i, int phase)
@@ -477,6 +537,18 @@ user_commands(uint32_t i, int phase)
 		command(2, argv, len, i, K_SCARD);
 		return;
 	}
+	if (fresh && cfg.write == WRITE_RESTORE) {
+		argv[0] = "RESTORE", len[0] = 7;
+		argv[1] = ukey, len[1] = ulen;
+		argv[2] = "0", len[2] = 1;
+		argv[3] = rs.hash, len[3] = rs.hlen;
+		command(4, argv, len, i, K_RESTORE);
+		argv[1] = fkey, len[1] = flen;
+		len[3] = intset_payload(d.rel + d.first[i], n);
+		argv[3] = (const char *)rs.set;         /* after: it may move */
+		command(4, argv, len, i, K_RESTORE);
+		return;
+	}
 	if (fresh) {
 		argv[0] = "HSET", len[0] = 4;
 		argv[1] = ukey, len[1] = ulen;
@@ -498,7 +570,7 @@ user_commands(uint32_t i, int phase)
 	for (j = 0; j < n; j++) {
 		p = num + 12 * j;
 		argv[2 + j] = p;
-		len[2 + j] = (size_t)(put_u64(p, d.rel[d.first[i] + j] & 0xffffffff) - p);
+		len[2 + j] = (size_t)(cs_utoa(p, d.rel[d.first[i] + j] & 0xffffffff) - p);
 	}
 	command((int)n + 2, argv, len, i, K_SADD);
 }
@@ -555,6 +627,39 @@ simple(const char *cmd, int type)
 	return v;
 }
 
+/* Let Redis make the counter hash once and DUMP it: the payload every
+ * RESTORE u:U sends, and the RDB version for the intset payloads. */
+static void
+make_template(void)
+{
+	char key[64];
+	redisReply *r;
+
+	snprintf(key, sizeof key, "redis-bulkload:template:%ld", (long)getpid());
+	r = redisCommand(cn.c, "HSET %s %s 0 %s 0 %s 0 %s 0", key, fields[0], fields[1],
+	    fields[2], fields[3]);
+	if (r == NULL)
+		lost("HSET");
+	if (r->type != REDIS_REPLY_INTEGER || r->integer != 4)
+		errx(1, "%s:%d: HSET of the template hash failed%s%s", cfg.host, cfg.port,
+		    r->type == REDIS_REPLY_ERROR ? ": " : "", r->type == REDIS_REPLY_ERROR ? r->str : "");
+	freeReplyObject(r);
+	if ((r = redisCommand(cn.c, "DUMP %s", key)) == NULL)
+		lost("DUMP");
+	if (r->type != REDIS_REPLY_STRING || r->len < 11)
+		errx(1, "%s:%d: DUMP of the template hash failed", cfg.host, cfg.port);
+	rs.hlen = r->len;
+	rs.hash = xrealloc(NULL, r->len, 1);
+	memcpy(rs.hash, r->str, r->len);
+	rs.rdbver[0] = (uint8_t)r->str[r->len - 10];
+	rs.rdbver[1] = (uint8_t)r->str[r->len - 9];
+	freeReplyObject(r);
+	if ((r = redisCommand(cn.c, "DEL %s", key)) == NULL)
+		lost("DEL");
+	freeReplyObject(r);
+	crc64_init();
+}
+
 static void
 connect_redis(void)
 {
@@ -579,7 +684,7 @@ main(int argc, char *argv[])
 	double t0 = now(), t1, t2;
 	int ch, flags;
 
-	while ((ch = getopt_long(argc, argv, "fh:p:m:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fh:p:m:w:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			cfg.flush = 1;
@@ -597,6 +702,16 @@ main(int argc, char *argv[])
 				cfg.mode = MODE_HIREDIS;
 			else {
 				warnx("-m: must be resp or hiredis: \"%s\"", optarg);
+				usage(stderr, 2);
+			}
+			break;
+		case 'w':
+			if (strcmp(optarg, "restore") == 0)
+				cfg.write = WRITE_RESTORE;
+			else if (strcmp(optarg, "sadd") == 0)
+				cfg.write = WRITE_SADD;
+			else {
+				warnx("-w: must be restore or sadd: \"%s\"", optarg);
 				usage(stderr, 2);
 			}
 			break;
@@ -621,6 +736,8 @@ main(int argc, char *argv[])
 	if (cfg.flush)
 		simple("FLUSHDB", REDIS_REPLY_STATUS);
 	fresh = simple("DBSIZE", REDIS_REPLY_INTEGER) == 0;
+	if (fresh && cfg.write == WRITE_RESTORE)
+		make_template();
 	if (cfg.mode == MODE_RESP) {
 		if ((cn.rd = redisReaderCreate()) == NULL)
 			err(1, "redisReaderCreate");
@@ -635,7 +752,8 @@ main(int argc, char *argv[])
 	if (cfg.verbose)
 		fprintf(stderr, "redis-bulkload: %s read=%.3f write=%.3f verify=%.3f (%s)\n",
 		    cfg.mode == MODE_RESP ? "resp" : "hiredis", t1 - t0, t2 - t1, now() - t2,
-		    fresh ? "empty database: HSET" : "database not empty: HSETNX");
+		    !fresh ? "database not empty: HSETNX + SADD" :
+		    cfg.write == WRITE_RESTORE ? "empty database: RESTORE" : "empty database: HSET + SADD");
 	printf("users=%zu relations=%zu seconds=%.3f\n", d.nusers, d.nrel, now() - t0);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "<stdout>: write error");

@@ -18,8 +18,8 @@
 #include "io.h"
 #include "lines.h"
 #include "num.h"
+#include "relation.h"
 
-#define LINE_MAX_LEN 64         /* "uid<TAB>fid" is at most 21 bytes */
 #define OBUF (1 << 16)          /* stdio buffer per output */
 
 static struct config {
@@ -90,9 +90,9 @@ open_outs(void)
 	long long k;
 	int fd;
 
+	want_files(cfg.cells + 16);
 	if (mkdir(cfg.dir, 0777) != 0 && errno != EEXIST)
 		err(1, "%s", cfg.dir);
-	want_files(cfg.cells + 16);
 	outs = calloc((size_t)cfg.cells, sizeof *outs);
 	if (outs == NULL)
 		err(1, "calloc");
@@ -121,29 +121,13 @@ commit_outs(void)
 	committed = 1;
 }
 
-/* Parse field `which` (1 = uid, 2 = fid) of l's current line. */
-static long long
-id_field(struct lines *l, const char *s, size_t len, int which)
-{
-	const char *e;
-	long long v = cs_strntonum(s, len, 1, cfg.users, &e);
-
-	if (e == NULL)
-		return v;
-	if (strcmp(e, "invalid") == 0)
-		lines_die(l, "field %d is not a number: \"%.*s\"", which, (int)(len > 24 ? 24 : len), s);
-	lines_die(l, "%s %.*s out of range 1..%lld", which == 1 ? "uid" : "fid",
-	    (int)(len > 24 ? 24 : len), s, cfg.users);
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct lines l;
-	char *line, *tab;
+	char *line;
 	ssize_t len;
 	long long uid, fid, k;
-	const char *why;
 	FILE *fp;
 	int ch;
 
@@ -173,27 +157,15 @@ main(int argc, char *argv[])
 	if (argc != 0 || cfg.users == 0 || cfg.cells == 0 ||
 	    (cfg.cell == 0) == (cfg.dir == NULL))
 		usage(stderr, 2);
-	if ((why = cells_check(cfg.users, cfg.cells)) != NULL) {
-		warnx("-n %lld -c %lld: %s", cfg.users, cfg.cells, why);
-		exit(2);
-	}
-	if (cfg.cell > cfg.cells) {
-		warnx("-k %lld: there are only %lld cells", cfg.cell, cfg.cells);
-		exit(2);
-	}
+	cells_opt_check(cfg.users, cfg.cells, cfg.cell);
 	if (cfg.dir != NULL)
 		open_outs();
 	else
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 
-	lines_init_block(&l, stdin, "<stdin>", LINE_MAX_LEN);
+	lines_init_block(&l, stdin, "<stdin>", RELATION_LINE_MAX);
 	while ((len = lines_next(&l, &line)) >= 0) {
-		if ((tab = memchr(line, '\t', (size_t)len)) == NULL)
-			lines_die(&l, "no tab between uid and fid: \"%.24s\"", line);
-		uid = id_field(&l, line, (size_t)(tab - line), 1);
-		fid = id_field(&l, tab + 1, (size_t)(line + len - tab - 1), 2);
-		if (uid == fid)
-			lines_die(&l, "user %lld is its own friend", uid);
+		relation_parse(&l, line, (size_t)len, cfg.users, &uid, &fid);
 		k = cells_of(cfg.users, cfg.cells, uid);
 		if (cfg.dir != NULL)
 			fp = outs[k - 1].fp;

@@ -125,5 +125,10 @@ main(int argc, char *argv[])
 	    nl, users, friendless, self, dup, unsorted, range, unsorted ? -1 : asym,
 	    mind, maxd, (double)same / (double)users, (double)cross / (double)users,
 	    xmin, xmax);
-	return 0;
+	free(uid);
+	free(fid);
+	free(off);
+	free(xpair);
+	lines_free(&l);
+	return fflush(stdout) != 0;
 }

@@ -94,3 +94,21 @@ start_redis() {
 
 # done_testing: exit 1 when anything failed.
 done_testing() { [ "$_fail" -eq 0 ]; }
+
+# start_own_redis ADDR PORT [redis args]: start_redis, then make sure the
+# server answering on ADDR:PORT is the one we started (a redis-server that
+# cannot bind exits, and wait_port would then see somebody else's server).
+# Tries PORT, PORT+100, ... (5 ports); sets REDIS_PID and REDIS_PORT.
+start_own_redis() {
+	local addr=$1 port=$2 i pid; shift 2
+	for i in 0 1 2 3 4; do
+		REDIS_PORT=$((port + 100 * i))
+		if start_redis "$addr" "$REDIS_PORT" "$@" 2>/dev/null; then
+			pid=$(redis-cli -h "$addr" -p "$REDIS_PORT" INFO server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p')
+			[ "$pid" = "$REDIS_PID" ] && return 0
+		fi
+		diag "$addr:$REDIS_PORT is taken by another process; trying the next port"
+		stop_pid "$REDIS_PID"
+	done
+	return 1
+}

@@ -2,7 +2,7 @@
 # gen-users | rg-split -k for every cell, every bad line is refused with its
 # line number and -o never leaves files that look complete.
 . "$(dirname "$0")/lib.sh"
-plan 44
+plan 45
 
 G=$BIN/gen-users
 R=$BIN/rg-split
@@ -74,6 +74,9 @@ expect_fail 1 "<stdin>:$(($(wc -l <"$T/g40") + 1)): user 5 is its own friend" "-
 is "$(ls -A "$T/o" | tr '\n' ' ')|$(cat "$T/o/cell-1.tsv")" "cell-1.tsv |old" "-o failure leaves no new or temporary file and keeps the old one"
 run $R -n 3990 -c 40 -o "$T/o/missing/deeper" <"$T/g40"
 is "$rc" 1 "-o into a directory that cannot be made fails with exit 1"
+run sh -c "ulimit -n 40; $R -n 3990 -c 40 -o '$T/few' <'$T/g40'"
+is "$rc|$(grep -c 'need 56 open files; the limit is 40' "$T/err")|$(ls -d "$T/few" 2>/dev/null)" "1|1|" \
+	"-o with more cells than open files allowed: exit 1 before creating anything"
 
 # Usage errors exit 2; -h prints the usage.
 expect_fail 2 'usage: rg-split' "no arguments" $R

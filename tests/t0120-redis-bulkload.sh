@@ -2,13 +2,13 @@
 # redis-cli), both pipelines, re-runs, other data, -f, bad input (nothing
 # written, no summary), unreachable or failing Redis, usage.
 . "$(dirname "$0")/lib.sh"
-plan 51
+plan 63
 
 G=$BIN/gen-users
 B=$BIN/redis-bulkload
 A=127.0.1.200
-P=7379
-start_redis $A $P || exit 1
+start_own_redis $A 7379 || exit 1
+P=$REDIS_PORT
 rcli() { redis-cli -h $A -p $P "$@"; }
 
 # dump: every relation Redis holds, as sorted "uid<TAB>fid" lines, read with
@@ -46,12 +46,28 @@ is "$(counters)" "1000 users, fields ClientReceiveId=1000,ReceiveId=1000,SendAck
 	"every user has the four counters at 0"
 is "$(rcli DBSIZE)" 2000 "nothing but u:U and f:U keys"
 
-# The hiredis pipeline writes the same.
+# Every pipeline (-m) and write command set (-w) writes the same.
+for mw in "resp sadd" "hiredis restore" "hiredis sadd"; do
+	set -- $mw
+	rcli FLUSHALL >/dev/null
+	run $B -h $A -p $P -m $1 -w $2 <"$T/c2"
+	summary_ok 1000 "$R"; ok $? "-m $1 -w $2 exits 0 and prints the summary"
+	dump | cmp -s - "$T/c2.sorted"; ok $? "-m $1 -w $2: redis-cli reads back exactly the input"
+	is "$(counters)" "1000 users, fields ClientReceiveId=1000,ReceiveId=1000,SendAckId=1000,SendId=1000, values 0" \
+		"-m $1 -w $2: every user has the four counters at 0"
+done
+# Friend ids above 32767 (32-bit intsets) and sets of 549 members (stored as
+# hash tables by Redis: more than 512), with RESTORE payloads.
+for args in "-n 40000 -c 4 -k 4" "-n 1100 -c 2 -s 600 -x 0 -k 2"; do
+	$G $args >"$T/in"
+	rcli FLUSHALL >/dev/null
+	run $B -h $A -p $P <"$T/in"
+	summary_ok "$(cut -f1 "$T/in" | uniq | wc -l)" "$(wc -l <"$T/in")"; ok $? "gen-users $args: loaded"
+	dump | cmp -s - "$T/in"; ok $? "gen-users $args: redis-cli reads back exactly the input"
+done
+is "$(rcli OBJECT ENCODING f:551)" hashtable "(a 549-member set is a hash table in Redis)"
 rcli FLUSHALL >/dev/null
-run $B -h $A -p $P -m hiredis <"$T/c2"
-is "$rc" 0 "-m hiredis exits 0"
-summary_ok 1000 "$R"; ok $? "-m hiredis prints the summary"
-dump | cmp -s - "$T/c2.sorted"; ok $? "-m hiredis: redis-cli reads back exactly the input"
+$B -h $A -p $P <"$T/c2" >/dev/null
 
 # Loading the same cell again is safe: same state, and counters of a cell in
 # use are never reset.
@@ -116,19 +132,20 @@ is "$rc|$(grep -c "^redis-bulkload: <stdin>:$((R + 1)): field 2 is not a number"
 	"1|1|0|0" "bad last line after a whole cell: exit 1, no summary, nothing written"
 
 # Redis unreachable: exit 1, clear message, no summary.
-run $B -h $A -p 7399 <"$T/c2"
+run $B -h $A -p 1 <"$T/c2"
 is "$rc|$(wc -c <"$T/out")" "1|0" "no Redis listening: exit 1, no summary"
-grep -q "cannot connect to Redis at $A:7399" "$T/err"; ok $? "... with a message naming the address ($(cat "$T/err"))"
+grep -q "cannot connect to Redis at $A:1:" "$T/err"; ok $? "... with a message naming the address ($(cat "$T/err"))"
 
 # Redis refusing writes (maxmemory reached): the error reply stops the load.
-start_redis $A 7380 --maxmemory 2mb --maxmemory-policy noeviction || exit 1
+start_own_redis $A 7380 --maxmemory 2mb --maxmemory-policy noeviction || exit 1
+P2=$REDIS_PORT
 $G -n 40000 -c 1 -s 20 >"$T/big1"
-run $B -h $A -p 7380 <"$T/big1"
+run $B -h $A -p $P2 <"$T/big1"
 is "$rc|$(wc -c <"$T/out")" "1|0" "an error reply (out of memory) gives exit 1 and no summary"
 grep -q 'OOM' "$T/err"; ok $? "... and passes Redis' error on ($(head -c 120 "$T/err"))"
 # The same with the hiredis pipeline.
-redis-cli -h $A -p 7380 FLUSHALL >/dev/null
-run $B -h $A -p 7380 -m hiredis <"$T/big1"
+redis-cli -h $A -p $P2 FLUSHALL >/dev/null
+run $B -h $A -p $P2 -m hiredis <"$T/big1"
 is "$rc|$(wc -c <"$T/out")" "1|0" "-m hiredis: an error reply gives exit 1 and no summary"
 
 # A read back that does not match what was sent is caught: a friend set with
@@ -144,13 +161,14 @@ grep -q 'f:1001 holds' "$T/err"; ok $? "... naming the key ($(head -c 150 "$T/er
 expect_fail 2 '-p: must be a number' "-p 0" $B -p 0
 expect_fail 2 '-p: must be a number' "-p 70000" $B -p 70000
 expect_fail 2 'must be resp or hiredis' "-m other" $B -m other
+expect_fail 2 'must be restore or sadd' "-w other" $B -w other
 expect_fail 2 'usage: redis-bulkload' "extra argument" $B file
 expect_fail 2 'usage: redis-bulkload' "-h without an address" $B -h
 expect_fail 2 'usage: redis-bulkload' "unknown option" $B -q
 run $B --help
 is "$rc $(grep -c '^usage: redis-bulkload' "$T/out")" "0 1" "--help prints the usage on stdout and exits 0"
-expect_fail 1 'cannot connect to Redis at 127.0.1.219:7399' "-h ADDR is the Redis address" \
-	sh -c "printf '1\t2\n2\t1\n' | $B -h 127.0.1.219 -p 7399"
+expect_fail 1 'cannot connect to Redis at 127.0.1.219:1:' "-h ADDR is the Redis address" \
+	sh -c "printf '1\t2\n2\t1\n' | $B -h 127.0.1.219 -p 1"
 
 # The whole path: gen-users -k | rg-split -k | redis-bulkload into a fresh DB.
 rcli FLUSHALL >/dev/null

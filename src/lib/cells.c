@@ -1,4 +1,7 @@
 /* cells.c: cell-range arithmetic shared by every tool. */
+#include <err.h>
+#include <stdlib.h>
+
 #include "cells.h"
 
 long long
@@ -20,6 +23,21 @@ cells_check(long long users, long long cells)
 	if ((cells - 1) * cells_size(users, cells) >= users)
 		return "with this many cells the last cell would be empty";
 	return 0;
+}
+
+void
+cells_opt_check(long long users, long long cells, long long cell)
+{
+	const char *why = cells_check(users, cells);
+
+	if (why != NULL) {
+		warnx("-n %lld -c %lld: %s", users, cells, why);
+		exit(2);
+	}
+	if (cell > cells) {
+		warnx("-k %lld: there are only %lld cells", cell, cells);
+		exit(2);
+	}
 }
 
 long long

@@ -11,6 +11,10 @@
  * message saying why not. */
 const char *cells_check(long long users, long long cells);
 
+/* For tools taking -n users -c cells [-k cell]: when the layout is invalid
+ * or cell (0 = none given) is not one of its cells, print why and exit 2. */
+void cells_opt_check(long long users, long long cells, long long cell);
+
 /* ceil(users / cells). */
 long long cells_size(long long users, long long cells);
 

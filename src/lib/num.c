@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "num.h"
 
@@ -68,6 +69,37 @@ cs_strntonum(const char *s, size_t len, long long min, long long max, const char
 		return 0;
 	}
 	return (long long)v;
+}
+
+char *
+cs_utoa(char *p, unsigned long long v)
+{
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	unsigned long long t = 10;
+	char *end, *q;
+	int n = 1;
+
+	/* Count the digits, then write them from the end two at a time. */
+	while (n < 20 && v >= t) {
+		n++;
+		if (n < 20)
+			t *= 10;
+	}
+	end = q = p + n;
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * v, 2);
+	} else
+		*--q = (char)('0' + v);
+	return end;
 }
 
 long long

@@ -16,4 +16,8 @@ long long cs_strntonum(const char *s, size_t len, long long min, long long max,
  * "tool: -X: must be between min and max: "arg"" (usage error). */
 long long cs_optnum(int opt, const char *arg, long long min, long long max);
 
+/* Write the decimal digits of v at p (no NUL, at most 20 bytes) and return
+ * the end: the fast path for tools that print millions of numbers. */
+char *cs_utoa(char *p, unsigned long long v);
+
 #endif

@@ -48,6 +48,7 @@
 #define PEER_BATCH  256                /* peer lines per FCALL */
 #define PEER_LINE   (64 + 3 * MSG_BODY_MAX) /* longest peer line */
 #define LAT_SLOTS   (1 << 16)          /* send timestamps kept for latency */
+#define SEND_BATCH  64                 /* SENDs per FCALL cs_sendv */
 
 static struct config {
 	const char *inventory;
@@ -98,6 +99,15 @@ struct rq {
 	struct evhttp_connection *conn;
 	long long              u, k;
 	struct rq             *next;  /* free list */
+	char                   num[3][24]; /* SEND: U F K as text */
+	size_t                 blen;
+	char                   body[MSG_BODY_MAX];
+};
+
+/* The SENDs of one cs_sendv call. */
+struct batch {
+	int        n;
+	struct rq *q[SEND_BATCH];
 };
 
 static struct {
@@ -224,16 +234,16 @@ redis_call(redisCallbackFn *fn, void *priv, int argc, const char **argv, const s
 		return -1;
 	if (redisAsyncCommandArgv(rc, fn, priv, argc, argv, len) != REDIS_OK)
 		return -1;
-	inflight++;
 	st.redis_calls++;
 	return 0;
 }
 
-/* Bookkeeping at the start of every reply callback. */
+/* Bookkeeping at the start of every reply callback; units is what the
+ * call added to inflight (a cs_sendv counts each of its SENDs). */
 static void
-redis_reply_seen(redisReply *r)
+redis_reply_seen(redisReply *r, long long units)
 {
-	inflight--;
+	inflight -= units;
 	if (r == NULL)
 		redis_ready = 0;
 	else if (r->type == REDIS_REPLY_ERROR)
@@ -412,9 +422,10 @@ peer_ok(const struct peer *p)
 
 /* Forward the items a function returned ("D ...", "A ...", "a ..."). Lines
  * for a peer that is down or full are dropped: the client's re-send brings
- * them back. O(total item length). */
+ * them back. With t > 0 (SENDs just accepted) a DLV starts its latency
+ * clock. O(total item length). */
 static void
-forward(redisReply **item, size_t n)
+forward(redisReply **item, size_t n, double t)
 {
 	static char enc[3 * MSG_BODY_MAX + 8];
 	size_t i;
@@ -439,6 +450,8 @@ forward(redisReply **item, size_t n)
 				s++;
 		}
 		body = s;
+		if (r->str[0] == 'D' && t > 0)
+			lat_start(f[0], f[3], t);
 		if (r->str[0] == 'a') {
 			lat_end(f[0], f[2]);
 			continue;
@@ -475,7 +488,7 @@ on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 	redisReply *rep = r;
 
 	(void)c; (void)priv;
-	redis_reply_seen(rep);
+	redis_reply_seen(rep, 1);
 	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
 		logmsg(1, "cs_peer: %s", rep->str);
 	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 3)
@@ -483,7 +496,7 @@ on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 	st.delivered += (unsigned long long)rep->element[0]->integer;
 	st.acked += (unsigned long long)rep->element[1]->integer;
 	st.dup_dlv += (unsigned long long)rep->element[2]->integer;
-	forward(rep->element + 3, rep->elements - 3);
+	forward(rep->element + 3, rep->elements - 3, 0);
 }
 
 static void
@@ -599,7 +612,9 @@ pin_read(struct bufferevent *bev, void *arg)
 		}
 		if (items > 0) {
 			st.peer_in += (unsigned long long)items;
-			if (redis_call(on_peer_reply, NULL, argc, argv, len) < 0) {
+			if (redis_call(on_peer_reply, NULL, argc, argv, len) == 0) {
+				inflight++;
+			} else {
 				/* Redis went away: keep the lines for later. */
 				bufferevent_disable(bev, EV_READ);
 				p->paused = 1;
@@ -680,18 +695,46 @@ dump_cb(const char *buf, size_t size, void *data)
 	return evbuffer_add(data, buf, size);
 }
 
-/* Answer req with a JSON document (consumed) on one line. */
+/* Add the Date header from a string made once a second (evhttp would
+ * format it for every reply). */
+static void
+add_date(struct evhttp_request *req)
+{
+	static char date[64];
+	static time_t last;
+	time_t t = time(NULL);
+
+	if (t != last) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = t;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Date", date);
+}
+
+/* Answer req with a JSON document (consumed) on one line; the
+ * Content-Type is evhttp's default, set to application/json in main. */
 static void
 reply_json(struct evhttp_request *req, int code, json_t *j)
 {
 	struct evbuffer *b = evhttp_request_get_output_buffer(req);
+	char buf[256];
+	size_t n;
 
-	if (j == NULL || json_dump_callback(j, dump_cb, b, JSON_COMPACT) < 0)
+	if (j == NULL)
 		errx(1, "jansson: cannot build a reply");
+	/* Small documents go through one buffer, large ones token by token. */
+	if ((n = json_dumpb(j, buf, sizeof buf - 1, JSON_COMPACT)) > 0 && n < sizeof buf - 1) {
+		buf[n++] = '\n';
+		evbuffer_add(b, buf, n);
+	} else {
+		if (json_dump_callback(j, dump_cb, b, JSON_COMPACT) < 0)
+			errx(1, "jansson: cannot build a reply");
+		evbuffer_add(b, "\n", 1);
+	}
 	json_decref(j);
-	evbuffer_add(b, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "application/json");
+	add_date(req);
 	if (code == 503)
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
 	st.http[code]++;
@@ -707,6 +750,7 @@ reply_err(struct evhttp_request *req, int code, const char *msg)
 static void
 reply_text(struct evhttp_request *req, int code, const char *type)
 {
+	add_date(req);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
 	st.http[code]++;
 	evhttp_send_reply(req, code, reason(code), NULL);
@@ -731,6 +775,14 @@ rq_take(struct rq *q)
 	return q->req;
 }
 
+/* Watch for the client of q going away while q waits. */
+static void
+rq_watch(struct rq *q)
+{
+	q->conn = evhttp_request_get_connection(q->req);
+	evhttp_connection_set_closecb(q->conn, on_http_close, q);
+}
+
 static int
 rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv, const size_t *len)
 {
@@ -739,8 +791,8 @@ rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv, const si
 		rq_put(q);
 		return -1;
 	}
-	q->conn = evhttp_request_get_connection(q->req);
-	evhttp_connection_set_closecb(q->conn, on_http_close, q);
+	inflight++;
+	rq_watch(q);
 	return 0;
 }
 
@@ -756,6 +808,8 @@ reply_redis_err(struct evhttp_request *req, const redisReply *rep)
 		reply_err(req, 403, "not a friend");
 	else if (strncmp(rep->str, "CONFLICT", 8) == 0)
 		reply_err(req, 409, "message id accepted with another friend or body");
+	else if (strncmp(rep->str, "BADID", 5) == 0)
+		reply_err(req, 400, "malformed message id");
 	else if (strncmp(rep->str, "WINDOW", 6) == 0)
 		reply_err(req, 400, "message id too far above SendAckId");
 	else {
@@ -764,26 +818,29 @@ reply_redis_err(struct evhttp_request *req, const redisReply *rep)
 	}
 }
 
+/* One SEND's part of a cs_sendv reply: answer the client, forward what the
+ * step produced. */
 static void
-on_send(redisAsyncContext *c, void *r, void *priv)
+send_done(struct rq *q, const redisReply *rep)
 {
 	static const char *status[] = { "done", "retx", "park", "acc" };
-	redisReply *rep = r, **e;
-	struct rq *q = priv;
+	static json_t *obj, *v[4];
 	struct evhttp_request *req = rq_take(q);
+	redisReply **e;
 	long long i, acc;
 	double t;
 
-	(void)c;
-	redis_reply_seen(rep);
-	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-		if (req != NULL)
-			reply_redis_err(req, rep);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 8) {
+		if (req != NULL) {
+			if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 1 &&
+			    rep->element[0]->type == REDIS_REPLY_STRING)
+				reply_redis_err(req, rep->element[0]);
+			else
+				reply_redis_err(req, rep);
+		}
 		rq_put(q);
 		return;
 	}
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 8)
-		errx(1, "cs_send: unexpected reply");
 	e = rep->element;
 	for (i = 0; i < 4; i++)
 		if (strcmp(e[0]->str, status[i]) == 0)
@@ -793,15 +850,99 @@ on_send(redisAsyncContext *c, void *r, void *priv)
 	st.delivered += (unsigned long long)e[5]->integer;
 	st.acked += (unsigned long long)e[6]->integer;
 	st.dup_dlv += (unsigned long long)e[7]->integer;
-	t = now();
-	for (i = 0; i < acc; i++)
-		lat_start(q->u, q->k + i, t);
-	forward(e + 8, rep->elements - 8);
-	if (req != NULL)
-		reply_json(req, 200, json_pack("{s:I,s:I,s:I,s:I}", "UserId", (json_int_t)q->u,
-		    "SendId", (json_int_t)e[1]->integer, "SendAckId", (json_int_t)e[2]->integer,
-		    "ReceiveId", (json_int_t)e[3]->integer));
+	t = 0;
+	if (acc > 0) {
+		/* Same-cell messages are acked in the accepting call itself. */
+		t = now();
+		st.lat_buckets[0] += (unsigned long long)e[6]->integer;
+		st.lat_count += (unsigned long long)e[6]->integer;
+	}
+	forward(e + 8, rep->elements - 8, t);
+	if (req != NULL) {
+		/* One reused object: jansson builds the text, no allocation. */
+		if (obj == NULL) {
+			for (i = 0; i < 4; i++)
+				v[i] = json_integer(0);
+			obj = json_pack("{s:O,s:O,s:O,s:O}", "UserId", v[0], "SendId", v[1],
+			    "SendAckId", v[2], "ReceiveId", v[3]);
+			if (obj == NULL)
+				errx(1, "jansson: out of memory");
+		}
+		json_integer_set(v[0], q->u);
+		for (i = 1; i < 4; i++)
+			json_integer_set(v[i], e[i]->integer);
+		reply_json(req, 200, json_incref(obj));
+	}
 	rq_put(q);
+}
+
+static void
+on_sendv(redisAsyncContext *c, void *r, void *priv)
+{
+	redisReply *rep = r;
+	struct batch *b = priv;
+	int i;
+
+	(void)c;
+	redis_reply_seen(rep, b->n);
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements != (size_t)b->n)
+		errx(1, "cs_sendv: %zu replies for %d SENDs", rep->elements, b->n);
+	for (i = 0; i < b->n; i++)
+		send_done(b->q[i], rep == NULL || rep->type != REDIS_REPLY_ARRAY ? rep :
+		    rep->element[i]);
+	free(b);
+}
+
+static struct rq *pend[SEND_BATCH];  /* SENDs waiting for the flush */
+static int         npend;
+static struct event *flush_ev;
+
+/* Send the waiting SENDs as one cs_sendv call. Runs at the end of the loop
+ * turn that received them (or when the batch is full). */
+static void
+flush_sends(evutil_socket_t fd, short what, void *arg)
+{
+	static const char *argv[6 + 4 * SEND_BATCH];
+	static size_t len[6 + 4 * SEND_BATCH];
+	static char slo[24], shi[24], sw[24];
+	struct batch *b;
+	int i, argc = 6;
+
+	(void)fd; (void)what; (void)arg;
+	if (npend == 0)
+		return;
+	if ((b = malloc(sizeof *b)) == NULL)
+		err(1, "malloc");
+	b->n = npend;
+	memcpy(b->q, pend, (size_t)npend * sizeof pend[0]);
+	npend = 0;
+	snprintf(slo, sizeof slo, "%lld", self->lo);
+	snprintf(shi, sizeof shi, "%lld", self->hi);
+	snprintf(sw, sizeof sw, "%lld", cfg.window);
+	argv[0] = "FCALL"; argv[1] = "cs_sendv"; argv[2] = "0";
+	argv[3] = slo; argv[4] = shi; argv[5] = sw;
+	for (i = 0; i < 6; i++)
+		len[i] = strlen(argv[i]);
+	for (i = 0; i < b->n; i++) {
+		struct rq *q = b->q[i];
+		int j;
+		for (j = 0; j < 3; j++) {
+			argv[argc] = q->num[j];
+			len[argc++] = strlen(q->num[j]);
+		}
+		argv[argc] = q->body;
+		len[argc++] = q->blen;
+	}
+	if (redis_call(on_sendv, b, argc, argv, len) < 0) {
+		inflight -= b->n;
+		for (i = 0; i < b->n; i++) {
+			struct evhttp_request *req = rq_take(b->q[i]);
+			if (req != NULL)
+				reply_err(req, 503, "redis unavailable");
+			rq_put(b->q[i]);
+		}
+		free(b);
+	}
 }
 
 static int
@@ -823,7 +964,7 @@ on_user(redisAsyncContext *c, void *r, void *priv)
 	json_t *a;
 
 	(void)c;
-	redis_reply_seen(rep);
+	redis_reply_seen(rep, 1);
 	if (req == NULL || rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 4) {
 		if (req != NULL)
 			reply_redis_err(req, rep);
@@ -878,7 +1019,7 @@ on_inbox(redisAsyncContext *c, void *r, void *priv)
 	size_t i;
 
 	(void)c;
-	redis_reply_seen(rep);
+	redis_reply_seen(rep, 1);
 	if (req == NULL || rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1) {
 		if (req != NULL)
 			reply_redis_err(req, rep);
@@ -949,6 +1090,29 @@ own_user(long long u)
 	return u >= self->lo && u <= self->hi;
 }
 
+/* The user id that starts an /api path, one of this cell's users; with
+ * last != 0 it must also end the path. Returns -1 after answering the
+ * error. */
+static int
+path_user(struct evhttp_request *req, const char **path, int last, long long *u)
+{
+	int code;
+
+	if ((code = seg_num(path, 1, ID_MAX, u))) {
+		reply_err(req, code, "malformed user id");
+		return -1;
+	}
+	if (last && **path != '\0') {
+		reply_err(req, 404, "unknown path");
+		return -1;
+	}
+	if (!own_user(*u)) {
+		reply_err(req, 404, "unknown user");
+		return -1;
+	}
+	return 0;
+}
+
 /* Can a new Redis call start? If not, answer 503. */
 static int
 busy(struct evhttp_request *req)
@@ -968,26 +1132,22 @@ static void
 http_send(struct evhttp_request *req, const char *path, const char *query)
 {
 	static char body[MSG_BODY_MAX];
-	char su[24], sf[24], sk[24], slo[24], shi[24], sw[24];
-	const char *argv[10], *m;
-	size_t len[10], mlen, i;
+	const char *m;
+	size_t mlen, i;
 	long long u, f, k;
 	long blen;
 	int code, ascii = 1;
 	struct peer *p;
 	struct rq *q;
 
-	if ((code = seg_num(&path, 1, ID_MAX, &u)) || (code = seg_num(&path, 1, ID_MAX, &f)) ||
-	    (code = seg_num(&path, 1, ID_MAX, &k))) {
+	if (path_user(req, &path, 0, &u) < 0)
+		return;
+	if ((code = seg_num(&path, 1, ID_MAX, &f)) || (code = seg_num(&path, 1, ID_MAX, &k))) {
 		reply_err(req, code, "malformed number in path");
 		return;
 	}
 	if (*path != '\0') {
 		reply_err(req, 404, "unknown path");
-		return;
-	}
-	if (!own_user(u)) {
-		reply_err(req, 404, "unknown user");
 		return;
 	}
 	if (f > inv.users || f == u) {
@@ -1033,22 +1193,21 @@ http_send(struct evhttp_request *req, const char *path, const char *query)
 		reply_err(req, 503, "peer link full");
 		return;
 	}
-	snprintf(slo, sizeof slo, "%lld", self->lo);
-	snprintf(shi, sizeof shi, "%lld", self->hi);
-	snprintf(sw, sizeof sw, "%lld", cfg.window);
-	snprintf(su, sizeof su, "%lld", u);
-	snprintf(sf, sizeof sf, "%lld", f);
-	snprintf(sk, sizeof sk, "%lld", k);
-	argv[0] = "FCALL"; argv[1] = "cs_send"; argv[2] = "0";
-	argv[3] = slo; argv[4] = shi; argv[5] = sw;
-	argv[6] = su; argv[7] = sf; argv[8] = sk; argv[9] = body;
-	for (i = 0; i < 9; i++)
-		len[i] = strlen(argv[i]);
-	len[9] = (size_t)blen;
 	q = rq_new(RQ_SEND, req);
 	q->u = u;
 	q->k = k;
-	rq_call(q, on_send, 10, argv, len);
+	snprintf(q->num[0], sizeof q->num[0], "%lld", u);
+	snprintf(q->num[1], sizeof q->num[1], "%lld", f);
+	snprintf(q->num[2], sizeof q->num[2], "%lld", k);
+	memcpy(q->body, body, (size_t)blen);
+	q->blen = (size_t)blen;
+	rq_watch(q);
+	inflight++;
+	pend[npend++] = q;
+	if (npend == SEND_BATCH)
+		flush_sends(-1, 0, NULL);
+	else if (npend == 1)
+		event_active(flush_ev, 0, 0);
 }
 
 static void
@@ -1059,20 +1218,9 @@ http_user(struct evhttp_request *req, const char *path)
 	char su[24];
 	long long u;
 	struct rq *q;
-	int code;
 
-	if ((code = seg_num(&path, 1, ID_MAX, &u))) {
-		reply_err(req, code, "malformed user id");
+	if (path_user(req, &path, 1, &u) < 0)
 		return;
-	}
-	if (*path != '\0') {
-		reply_err(req, 404, "unknown path");
-		return;
-	}
-	if (!own_user(u)) {
-		reply_err(req, 404, "unknown user");
-		return;
-	}
 	if (busy(req))
 		return;
 	snprintf(su, sizeof su, "%lld", u);
@@ -1091,23 +1239,13 @@ http_inbox(struct evhttp_request *req, const char *path, const char *query)
 	char su[24], sfrom[24], slim[24];
 	long long u, from, limit;
 	struct rq *q;
-	int code, i;
+	int i;
 
-	if ((code = seg_num(&path, 1, ID_MAX, &u))) {
-		reply_err(req, code, "malformed user id");
+	if (path_user(req, &path, 1, &u) < 0)
 		return;
-	}
-	if (*path != '\0') {
-		reply_err(req, 404, "unknown path");
-		return;
-	}
 	if (query_num(query, "from", ID_MAX, 0, &from) ||
 	    query_num(query, "limit", INBOX_MAX, 1000, &limit)) {
 		reply_err(req, 400, "malformed from or limit");
-		return;
-	}
-	if (!own_user(u)) {
-		reply_err(req, 404, "unknown user");
 		return;
 	}
 	if (busy(req))
@@ -1132,6 +1270,7 @@ http_metrics(struct evhttp_request *req)
 	struct rusage ru;
 	unsigned long long cum = 0;
 	size_t i;
+	int m;
 
 	getrusage(RUSAGE_SELF, &ru);
 	evbuffer_add_printf(b,
@@ -1152,25 +1291,21 @@ http_metrics(struct evhttp_request *req)
 	    "# TYPE cellsrv_peer_bad_lines_total counter\ncellsrv_peer_bad_lines_total %llu\n",
 	    st.delivered, st.dup_dlv, st.acked, inflight, st.redis_calls, st.redis_errors,
 	    redis_ready, st.peer_in, st.peer_bad);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_up gauge\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_up{cell=\"%zu\"} %d\n", i + 1, peers[i].up);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_connects_total counter\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_connects_total{cell=\"%zu\"} %llu\n", i + 1,
-			    peers[i].connects);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_lines_out_total counter\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_lines_out_total{cell=\"%zu\"} %llu\n", i + 1,
-			    peers[i].lines);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_dropped_lines_total counter\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_dropped_lines_total{cell=\"%zu\"} %llu\n",
-			    i + 1, peers[i].drops);
+	for (m = 0; m < 5; m++) {
+		static const char *name[] = { "peer_up gauge", "peer_connects_total counter",
+		    "peer_reconnects_total counter", "peer_lines_out_total counter",
+		    "peer_dropped_lines_total counter" };
+		int nl = (int)strcspn(name[m], " ");
+		evbuffer_add_printf(b, "# TYPE cellsrv_%.*s %s\n", nl, name[m], name[m] + nl + 1);
+		for (i = 0; i < inv.n; i++) {
+			const struct peer *p = &peers[i];
+			unsigned long long v[] = { (unsigned long long)p->up, p->connects,
+			    p->connects > 1 ? p->connects - 1 : 0, p->lines, p->drops };
+			if (&inv.host[i] != self)
+				evbuffer_add_printf(b, "cellsrv_%.*s{cell=\"%zu\"} %llu\n", nl, name[m],
+				    i + 1, v[m]);
+		}
+	}
 	evbuffer_add_printf(b, "# TYPE cellsrv_http_responses_total counter\n");
 	for (i = 100; i < 600; i++)
 		if (st.http[i])
@@ -1265,6 +1400,7 @@ int
 main(int argc, char *argv[])
 {
 	struct event *sigterm, *sigint;
+	struct event_config *evcfg;
 	struct sockaddr_in sin;
 	struct rq *q;
 	size_t i;
@@ -1306,8 +1442,14 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	if ((base = event_base_new()) == NULL)
+	/* The changelist folds the many enable/disable calls of a loop turn
+	 * into one epoll_ctl per descriptor. */
+	if ((evcfg = event_config_new()) == NULL)
+		errx(1, "event_config_new failed");
+	event_config_set_flag(evcfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	if ((base = event_base_new_with_config(evcfg)) == NULL)
 		errx(1, "event_base_new failed");
+	event_config_free(evcfg);
 
 	if ((http = evhttp_new(base)) == NULL)
 		errx(1, "evhttp_new failed");
@@ -1316,6 +1458,7 @@ main(int argc, char *argv[])
 	evhttp_set_max_headers_size(http, 8192);
 	evhttp_set_max_body_size(http, 4096);
 	evhttp_set_timeout(http, 60);
+	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, http_cb, NULL);
 	if (evhttp_bind_socket(http, cfg.addr, (ev_uint16_t)cfg.http_port) != 0)
 		err(1, "cannot listen on %s:%d", cfg.addr, cfg.http_port);
@@ -1344,6 +1487,8 @@ main(int argc, char *argv[])
 	}
 
 	redis_retry = evtimer_new(base, redis_retry_cb, NULL);
+	if ((flush_ev = event_new(base, -1, 0, flush_sends, NULL)) == NULL)
+		errx(1, "event_new failed");
 	redis_connect();
 
 	sigterm = evsignal_new(base, SIGTERM, on_signal, NULL);
@@ -1353,10 +1498,10 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(base);
 
-	if (rc != NULL) {
-		redis_ready = 0;
+	redis_ready = 0;
+	flush_sends(-1, 0, NULL);     /* answers 503 to SENDs not yet sent */
+	if (rc != NULL)
 		redisAsyncFree(rc);
-	}
 	while (pins != NULL)
 		pin_close(pins);
 	evconnlistener_free(listener);
@@ -1373,6 +1518,7 @@ main(int argc, char *argv[])
 		free(q);
 	}
 	event_free(redis_retry);
+	event_free(flush_ev);
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(base);

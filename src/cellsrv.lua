@@ -10,7 +10,8 @@
 -- otherwise it is returned to cellsrv as a peer line to forward:
 --   "D FROM TO SEQ K BODY"  deliver message K of FROM (pair seq SEQ) to TO
 --   "A FROM TO K"           TO has received message K of FROM
---   "a FROM TO K"           (report only) that ACK was applied here
+--   "a FROM TO K"           (report only) that ACK was applied here (a
+--                           same-cell SEND reports only how many it acked)
 -- Every step is O(1) apart from draining what was parked behind it, and
 -- idempotent: a repeated DLV or ACK changes nothing and a repeated DLV is
 -- acknowledged again, so re-sending is always safe.
@@ -19,6 +20,7 @@
 -- stand-alone redis-server, not a cluster), so calls pass numkeys 0.
 
 local call              -- redis.call (not readable while loading)
+local fmt               -- string.format: '%d' is cheaper than tostring's '%.14g'
 local lo, hi            -- uid range of this cell
 local queue, qh, qn     -- DLV/ACK steps caused by the current call: head, tail
 local out               -- reply items
@@ -26,7 +28,7 @@ local st                -- counts: accepted, delivered, acked, duplicate DLVs
 
 local function is_local(u)
 	local n = tonumber(u)
-	return n >= lo and n <= hi
+	return n ~= nil and n >= lo and n <= hi
 end
 
 -- ACK(u, k) at u's cell: advance SendAckId over contiguous acked ids.
@@ -106,7 +108,7 @@ local function run_queue()
 end
 
 local function begin(args)
-	call = redis.call
+	call, fmt = redis.call, string.format
 	lo, hi = tonumber(args[1]), tonumber(args[2])
 	queue, qh, qn, out, st = {}, 1, 0, {}, {0, 0, 0, 0}
 end
@@ -123,8 +125,8 @@ local function accept(u, f, body, s, a, rcv)
 	-- Numbers become strings once each: every conversion is a sprintf.
 	while true do
 		s = s + 1
-		local ss = tostring(s)
-		local seq = tostring(call('HINCRBY', sok, f, '1'))
+		local ss = fmt('%d', s)
+		local seq = fmt('%d', call('HINCRBY', sok, f, '1'))
 		call('RPUSH', ok, f .. ' ' .. seq .. ' ' .. body)
 		nacc = nacc + 1
 		if is_local(f) then
@@ -133,11 +135,10 @@ local function accept(u, f, body, s, a, rcv)
 			call('HINCRBY', 'u:' .. f, 'ReceiveId', '1')
 			if s == a + 1 then a = s else call('SADD', 'pa:' .. u, ss) end
 			nloc = nloc + 1
-			r[#r + 1] = 'a ' .. u .. ' ' .. f .. ' ' .. ss
 		else
 			r[#r + 1] = 'D ' .. u .. ' ' .. f .. ' ' .. seq .. ' ' .. ss .. ' ' .. body
 		end
-		local nk = tostring(s + 1)
+		local nk = fmt('%d', s + 1)
 		local p = call('HGET', psk, nk)
 		if not p then break end
 		call('HDEL', psk, nk)
@@ -145,41 +146,40 @@ local function accept(u, f, body, s, a, rcv)
 	end
 	if a > a0 then
 		local pk = 'pa:' .. u
-		while call('SREM', pk, tostring(a + 1)) == 1 do a = a + 1 end
+		while call('SREM', pk, fmt('%d', a + 1)) == 1 do a = a + 1 end
 	end
-	call('HSET', uk, 'SendId', tostring(s), 'SendAckId', tostring(a))
+	call('HSET', uk, 'SendId', fmt('%d', s), 'SendAckId', fmt('%d', a))
 	r[2], r[3], r[5], r[6], r[7] = s, a, nacc, nloc, nloc
 	return r
 end
 
--- cs_send lo hi window U F K BODY: the client's message K of U to friend F.
--- Reply: {status, SendId, SendAckId, ReceiveId, accepted, delivered, acked,
+-- SEND(U, F, K, BODY): the client's message K of U to friend F. Returns
+-- {status, SendId, SendAckId, ReceiveId, accepted, delivered, acked,
 -- duplicate, items...}; status "done" (K already acked), "retx" (accepted
--- before: its DLV is sent again), "park" (waits for a lower K), "acc".
--- Errors: NOUSER, NOTFRIEND, CONFLICT (K accepted with another friend or
--- body), WINDOW (K too far above SendAckId); an error writes nothing.
-local function cs_send(_, args)
-	call = redis.call
-	lo, hi = tonumber(args[1]), tonumber(args[2])
-	local window, u, f, k, body = tonumber(args[3]), args[4], args[5],
-	    tonumber(args[6]), args[7]
+-- before: its DLV is sent again), "park" (waits for a lower K), "acc"; or
+-- {error} for NOUSER, NOTFRIEND, CONFLICT (K accepted with another friend
+-- or body), WINDOW (K too far above SendAckId). An error writes nothing.
+local function send_one(window, u, f, k, body)
+	if not k or k < 1 or k % 1 ~= 0 then
+		return {'BADID message id must be a positive integer'}
+	end
 	local uk = 'u:' .. u
 	local h = call('HMGET', uk, 'SendId', 'SendAckId', 'ReceiveId')
-	if not h[1] then return redis.error_reply('NOUSER unknown user') end
+	if not h[1] then return {'NOUSER unknown user'} end
 	if call('SISMEMBER', 'f:' .. u, f) == 0 then
-		return redis.error_reply('NOTFRIEND not a friend')
+		return {'NOTFRIEND not a friend'}
 	end
 	local s, a = tonumber(h[1]), tonumber(h[2])
 	if k == s + 1 then
 		return accept(u, f, body, s, a, tonumber(h[3]))
 	end
 	local status = 'park'
-	begin(args)
+	queue, qh, qn, out, st = {}, 1, 0, {}, {0, 0, 0, 0}
 	if k <= s then
 		local e = call('LINDEX', 'o:' .. u, k - 1)
 		local ef, eseq, ebody = string.match(e or '', '^(%d+) (%d+) (.*)$')
 		if ef ~= f or ebody ~= body then
-			return redis.error_reply('CONFLICT message id accepted with another friend or body')
+			return {'CONFLICT message id accepted with another friend or body'}
 		end
 		if k <= a then
 			status = 'done'
@@ -190,19 +190,41 @@ local function cs_send(_, args)
 			h = call('HMGET', uk, 'SendId', 'SendAckId', 'ReceiveId')
 		end
 	elseif k > a + window then
-		return redis.error_reply('WINDOW message id too far above SendAckId')
+		return {'WINDOW message id too far above SendAckId'}
 	else
 		local psk = 'ps:' .. u
 		local p = call('HGET', psk, k)
 		if p == false then
 			call('HSET', psk, k, f .. ' ' .. body)
 		elseif p ~= f .. ' ' .. body then
-			return redis.error_reply('CONFLICT message id accepted with another friend or body')
+			return {'CONFLICT message id accepted with another friend or body'}
 		end
 	end
 	local r = {status, tonumber(h[1]), tonumber(h[2]), tonumber(h[3]),
 	    st[1], st[2], st[3], st[4]}
 	for i = 1, #out do r[#r + 1] = out[i] end
+	return r
+end
+
+-- cs_send lo hi window U F K BODY: one SEND; an error is an error reply.
+local function cs_send(_, args)
+	call, fmt = redis.call, string.format
+	lo, hi = tonumber(args[1]), tonumber(args[2])
+	local r = send_one(tonumber(args[3]), args[4], args[5], tonumber(args[6]), args[7])
+	if r[2] == nil then return redis.error_reply(r[1]) end
+	return r
+end
+
+-- cs_sendv lo hi window (U F K BODY)...: several SENDs in one call (what
+-- cellsrv received in one event loop turn), applied in order; the reply
+-- holds one SEND reply per SEND, errors as one-element arrays.
+local function cs_sendv(_, args)
+	call, fmt = redis.call, string.format
+	lo, hi = tonumber(args[1]), tonumber(args[2])
+	local window, r = tonumber(args[3]), {}
+	for i = 4, #args - 3, 4 do
+		r[#r + 1] = send_one(window, args[i], args[i + 1], tonumber(args[i + 2]), args[i + 3])
+	end
 	return r
 end
 
@@ -215,13 +237,17 @@ local function cs_peer(_, args)
 	local i, n = 3, #args
 	while i <= n do
 		if args[i] == 'D' then
-			if is_local(args[i + 2]) then
-				dlv_step(args[i + 1], args[i + 2], tonumber(args[i + 3]),
-				    tonumber(args[i + 4]), args[i + 5])
+			-- A DLV between two users of this cell never crosses a link:
+			-- such pairs are delivered in SEND's call, always in order.
+			local seq, k = tonumber(args[i + 3]), tonumber(args[i + 4])
+			if is_local(args[i + 2]) and not is_local(args[i + 1]) and
+			    seq and seq >= 1 and k and k >= 1 then
+				dlv_step(args[i + 1], args[i + 2], seq, k, args[i + 5])
 			end
 			i = i + 6
 		else
-			if is_local(args[i + 1]) and ack_step(args[i + 1], tonumber(args[i + 3])) then
+			local k = tonumber(args[i + 3])
+			if k and is_local(args[i + 1]) and ack_step(args[i + 1], k) then
 				out[#out + 1] = 'a ' .. args[i + 1] .. ' ' .. args[i + 2] .. ' ' .. args[i + 3]
 			end
 			i = i + 4
@@ -266,6 +292,7 @@ local function cs_inbox(_, args)
 end
 
 redis.register_function('cs_send', cs_send)
+redis.register_function('cs_sendv', cs_sendv)
 redis.register_function('cs_peer', cs_peer)
 redis.register_function{function_name = 'cs_user', callback = cs_user,
     flags = {'no-writes'}}

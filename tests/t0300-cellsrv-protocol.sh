@@ -4,7 +4,7 @@
 # (users 1-3 and 4-6) in one Redis: the lo/hi arguments say which users are
 # local, so a step for the other "cell" comes back as a peer line.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 46
 
 A=127.0.2.10
 start_redis $A 7379 --enable-debug-command yes || exit 1
@@ -21,7 +21,7 @@ for u in 1 2 3 4 5 6; do
 	R HSET u:$u SendId 0 SendAckId 0 ReceiveId 0 ClientReceiveId 0 >/dev/null
 done
 R SADD f:1 2 3 4 5 >/dev/null; R SADD f:2 1 >/dev/null; R SADD f:3 1 >/dev/null
-R SADD f:4 1 >/dev/null; R SADD f:5 1 >/dev/null
+R SADD f:4 1 5 >/dev/null; R SADD f:5 1 4 >/dev/null
 
 printf 'h01 %s 1 1 3\nh02 127.0.2.11 2 4 6\n' $A >"$T/inv"
 cellsrv -i "$T/inv" -k 1 -q 2>"$T/cellsrv.log" &
@@ -66,6 +66,8 @@ is "$(peerB D 1 4 1 2 1-4-1)" "0|0|1|A 1 4 2" "duplicate DLV is ACKed again"
 is "$(digest)" "$d" "duplicate DLV wrote nothing"
 is "$(peerB D 2 4 1 1 x)" "0|0|0" "DLV from a non-friend is ignored"
 is "$(peerB D 1 1 1 1 x)" "0|0|0" "DLV for a user of another cell is ignored"
+is "$(peerB D 5 4 1 1 x)" "0|0|0" "DLV between two local users over a link is ignored"
+is "$(peerB D 1 4 x 1 x)|$(peerA A 1 4 -)" "0|0|0|0|0|0" "DLV and ACK with malformed numbers are ignored"
 is "$(digest)" "$d" "ignored DLVs wrote nothing"
 
 # ACKs back at the sender's cell: out of order, duplicate, lost.
@@ -85,13 +87,20 @@ is "$(peerA A 1 4 2)|$(hget 1 SendAckId)|$(R EXISTS pa:1)" "0|1|0|a 1 4 2|3|0" \
 is "$(send 1 4 3 1-4-2)" "done|3|3|0|0|0|0|0" "SEND of an acked id is done, nothing forwarded"
 
 # Same cell: SEND, DLV and ACK in one call.
-is "$(send 1 2 4 1-2-1)" "acc|4|4|0|1|1|1|0|a 1 2 4" "same-cell SEND is delivered and acked in the same call"
+is "$(send 1 2 4 1-2-1)" "acc|4|4|0|1|1|1|0" "same-cell SEND is delivered and acked in the same call"
 is "$(R LRANGE i:2 0 -1)|$(hget 2 ReceiveId)" "1 1 4 1-2-1|1" "delivered to the local inbox"
 
 # Bad steps write nothing.
 d=$(digest)
-is "$(send 7 1 1 x)|$(send 1 6 5 x)|$(send 1 2 200 x)" \
-	"NOUSER unknown user|NOTFRIEND not a friend|WINDOW message id too far above SendAckId" \
-	"unknown user, non-friend and a K beyond the window are refused"
+is "$(send 7 1 1 x)|$(send 1 6 5 x)|$(send 1 2 200 x)|$(send 1 2 0 x)" \
+	"NOUSER unknown user|NOTFRIEND not a friend|WINDOW message id too far above SendAckId|BADID message id must be a positive integer" \
+	"unknown user, non-friend, a K beyond the window and K = 0 are refused"
 is "$(digest)" "$d" "refused steps wrote nothing"
+
+# cellsrv sends the SENDs of one loop turn as one cs_sendv: each gets its own
+# reply, errors included, applied in order.
+is "$(call cs_sendv 1 3 100 1 2 6 1-2-3 7 1 1 x 1 2 5 1-2-2 1 3 7 1-3-1 | sed 's/|a [0-9 ]*//g')" \
+	"park|4|4|0|0|0|0|0|NOUSER unknown user|acc|6|6|0|2|2|2|0|acc|7|7|0|1|1|1|0" \
+	"cs_sendv: a batch of SENDs, one reply each, in order"
+is "$(R LRANGE i:2 0 -1 | paste -sd'|')" "1 1 4 1-2-1|1 2 5 1-2-2|1 3 6 1-2-3" "batched SENDs delivered in order"
 done_testing

@@ -89,11 +89,15 @@ is "$(get "/api/c/1/2/2/?message=$exact")" '200 {"UserId":1,"SendId":2,"SendAckI
 is "$(get /healthz)" "200 ok" "/healthz still answers"
 
 # Overload: with Redis stalled, the third request in flight gets 503.
-R DEBUG SLEEP 1 >/dev/null &
+R DEBUG SLEEP 3 >/dev/null &
 sleep 0.2
 curl -s -o /dev/null $H/api/user/1 & c1=$!
 curl -s -o /dev/null $H/api/user/2 & c2=$!
-sleep 0.2
+# /metrics needs no Redis: wait until both requests are waiting on it.
+for _ in $(seq 40); do
+	curl -s $H/metrics | grep -q '^cellsrv_redis_inflight 2$' && break
+	sleep 0.05
+done
 curl -s -D "$T/hdr" -o /dev/null -w '%{http_code}' $H/api/user/3 >"$T/code"
 is "$(cat "$T/code")" 503 "overloaded: 503"
 grep -qi '^Retry-After: 1' "$T/hdr"
@@ -101,7 +105,6 @@ ok $? "overloaded: Retry-After"
 # A client that gives up while its request waits on Redis.
 curl -s -m 0.2 -o /dev/null $H/api/inbox/1 2>/dev/null
 wait $c1 $c2
-sleep 1
 is "$(get /healthz)" "200 ok" "serving again after the stall and an abandoned request"
 
 # Redis lost: 503 and unhealthy; back: healthy again.

@@ -13,6 +13,8 @@
  * nothing is parked there in the normal case. Users ready to act wait in a
  * FIFO; users waiting for acks or receives sleep in a second FIFO (constant
  * delay, so it is sorted by wake time) and poll GET /api/user/U. */
+#include <sys/resource.h>
+
 #include <err.h>
 #include <signal.h>
 #include <stdint.h>
@@ -543,6 +545,7 @@ main(int argc, char *argv[])
 {
 	struct event *tick, *prog, *tmo, *sigterm, *sigint;
 	struct timeval tv;
+	struct rusage ru;
 	long long i;
 	double secs;
 	int ch;
@@ -618,13 +621,16 @@ main(int argc, char *argv[])
 	if (nusers > 0)
 		event_base_dispatch(base);
 	secs = now() - t_start;
+	getrusage(RUSAGE_SELF, &ru);
 	if (!cfg.quiet)
 		progress_line();
 	printf("users=%lld done=%lld failed=%lld sent=%lld acked=%lld received=%lld retries=%lld "
 	    "sent_before=%lld requests=%lld errors=%lld http503=%lld http4xx=%lld seconds=%.3f "
-	    "msgs_per_s=%.0f\n",
+	    "msgs_per_s=%.0f cpu_s=%.3f maxrss_kb=%ld\n",
 	    nusers, st.done, st.failed, st.sent, st.acked, st.received, st.retries, st.sent0, st.requests,
-	    st.errors, st.http503, st.http4xx, secs, secs > 0 ? (st.sent - st.sent0) / secs : 0);
+	    st.errors, st.http503, st.http4xx, secs, secs > 0 ? (st.sent - st.sent0) / secs : 0,
+	    ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+	    ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
 	fshut(stdout, "<stdout>");
 	for (i = 0; i < cfg.conns; i++) {
 		evhttp_connection_free(conns[i].evcon);

@@ -45,6 +45,7 @@ start_moto() {
 	export AWS_ENDPOINT_URL="https://$addr:$port"
 	# The bootstrap calls are not checked: any key does.
 	AWS_ACCESS_KEY_ID=bootstrap AWS_SECRET_ACCESS_KEY=bootstrap sh -c '
+		umask 077
 		aws iam create-user --user-name cellstress >/dev/null &&
 		aws iam create-access-key --user-name cellstress \
 			--query "AccessKey.[AccessKeyId,SecretAccessKey]" --output text >"$1" &&
@@ -54,7 +55,6 @@ start_moto() {
 		aws iam attach-user-policy --user-name cellstress \
 			--policy-arn arn:aws:iam::123456789012:policy/allow-all' sh "$d/key" ||
 		{ diag "IAM bootstrap against moto failed"; return 1; }
-	chmod 600 "$d/key"
 	read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY <"$d/key"
 	export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 	[ -n "$AWS_SECRET_ACCESS_KEY" ] || { diag "no access key from moto"; return 1; }
@@ -64,6 +64,14 @@ start_moto() {
 # there (instances not terminated, VPCs, subnets, groups, route tables,
 # gateways, key pairs) and of any VPC 10.0.0.0/16, on one line; "" = none.
 aws_left() { python3 "$TOP/tests/aws-left.py"; }
+
+# stop_moto: moto_server takes seconds to exit on SIGTERM (more on a loaded
+# machine than lib.sh's 5 s grace): give it 30 before SIGKILL.
+stop_moto() {
+	kill "$MOTO_PID" 2>/dev/null || return 0
+	for _ in $(seq 300); do kill -0 "$MOTO_PID" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$MOTO_PID" 2>/dev/null; return 0
+}
 
 # moto_fixture ADDR PORT: start_moto (a test that cannot have it bails out),
 # then $AMI, an image moto knows, and the operator's key pair $T/id(.pub).

@@ -158,4 +158,5 @@ is "$(aws_left)" "" "nothing left"
 
 # 8. Usage.
 expect_fail 2 "^usage: ec2-kill" "ec2-kill without -r or -A is a usage error" ec2-kill
+stop_moto
 done_testing

@@ -112,4 +112,5 @@ expect_fail 2 "^usage: vpc-make -r run -c operator-cidr" "vpc-make -h" vpc-make 
 expect_fail 2 "would open ssh to every address" "vpc-make refuses 0.0.0.0/0" vpc-make -r x -c 0.0.0.0/0
 expect_fail 2 "run id may hold only" "a bad run id" ec2-run -r 'a b' -n 2 -u 10
 expect_fail 2 "^ec2-run: -n: must be a number from 1 to 235" "HOSTS beyond the private subnet" ec2-run -r x -n 236 -u 1000
+stop_moto
 done_testing

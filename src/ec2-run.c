@@ -300,7 +300,7 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
 		aws_param(&p, "InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior",
 		    "terminate");
 	}
-	doc = aws_call(a, "RunInstances", &p);
+	doc = aws_call_fresh(a, "RunInstances", &p);
 	aws_params_free(&p);
 	it = aws_path(xmlDocGetRootElement(doc), "instancesSet/item");
 	if (it == NULL)

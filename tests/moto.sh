@@ -11,6 +11,16 @@
 #    machine's own ~/.aws is read and no real AWS endpoint is ever used.
 # From then on moto checks the SigV4 signature of every request.
 
+# free_port ADDR BASE: the first port from BASE (up to BASE+99) where nothing
+# listens on ADDR, so two copies of a test (two worktrees) do not collide.
+free_port() {
+	local p
+	for p in $(seq "$2" $(($2 + 99))); do
+		(exec 3<>"/dev/tcp/$1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 moto_env() {
 	export HOME="$T/home"
 	mkdir -p "$HOME"
@@ -23,7 +33,8 @@ moto_env() {
 }
 
 start_moto() {
-	local addr=$1 port=$2 d="$T/moto"
+	local addr=$1 port d="$T/moto"
+	port=$(free_port "$addr" "$2") || { diag "no free port on $addr"; return 1; }
 	mkdir -p "$d"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj /CN=cellstress-test-ca 2>/dev/null &&
@@ -39,7 +50,8 @@ start_moto() {
 		-c "$d/srv.pem" -k "$d/srv.key" >"$d/log" 2>&1 &
 	MOTO_PID=$!
 	track "$MOTO_PID"
-	wait_port "$addr" "$port" 30 || { diag "moto_server did not start"; cat "$d/log" >&2; return 1; }
+	wait_port "$addr" "$port" 30 && sleep 0.2 && kill -0 "$MOTO_PID" 2>/dev/null ||
+		{ diag "moto_server did not start"; cat "$d/log" >&2; return 1; }
 	moto_env
 	export AWS_CA_BUNDLE="$d/ca.pem"
 	export AWS_ENDPOINT_URL="https://$addr:$port"

@@ -26,3 +26,4 @@ step ec2-kill "$BIN/ec2-kill" -r bench -p "$TOP/data/ec2-prices.tsv"
 step vpc-delete "$BIN/vpc-delete" -r bench
 echo "inventory lines: $(grep -vc '^#' "$T/ec2-run.out")"
 echo "load: $(uptime)"
+stop_moto

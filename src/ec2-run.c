@@ -3,8 +3,8 @@
  * address, and HOSTS cell hosts in the private subnet at 10.0.2.20... with
  * none. Imports the operator's ssh public key as key pair cellstress-RUN if
  * it is missing. Instances already there (found by tag and role) are kept;
- * each launch carries ClientToken cellstress-RUN-ROLE, so a retried call
- * never launches twice. Waits until all run, then prints the inventory:
+ * each launch carries ClientToken cellstress-RUN-ROLE (-N for the Nth
+ * replacement of a terminated one), so a retried call never launches twice. Waits until all run, then prints the inventory:
  * "name addr cell lo hi instance-id public-addr" (the bastion as a comment). */
 #include <err.h>
 #include <stdio.h>
@@ -41,9 +41,12 @@ struct inst {
 	char priv[48];
 	char pub[48];
 	char type[32];
+	char dead[32];              /* a terminated instance of the role, if seen */
+	int  ndead;                 /* how many of those are still listed */
 };
 
 static struct inst *roles;      /* roles[0] bastion, roles[k] host k */
+static char (*launched)[32];    /* ids this call launched, by role */
 
 static void
 usage(void)
@@ -87,14 +90,17 @@ note(xmlNode *res, void *arg)
 
 		aws_tag(it, AWS_ROLE_KEY, role, sizeof role);
 		aws_text(it, "instanceState/name", state, sizeof state);
-		if (strcmp(state, "terminated") == 0 || strcmp(state, "shutting-down") == 0)
-			continue;
 		if (strcmp(role, "bastion") == 0)
 			k = 0;
 		else if (role[0] == 'h' && (k = cs_strtonum(role + 1, 1, cfg.hosts, &e), e == NULL))
 			;
 		else
 			continue;       /* another size of run, or not ours */
+		if (strcmp(state, "terminated") == 0 || strcmp(state, "shutting-down") == 0) {
+			aws_text(it, "instanceId", roles[k].dead, sizeof roles[k].dead);
+			roles[k].ndead++;
+			continue;
+		}
 		if (roles[k].id[0] != '\0') {
 			char other[32];
 			aws_text(it, "instanceId", other, sizeof other);
@@ -256,7 +262,7 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
     const char *keyname)
 {
 	struct aws_params p = { 0 };
-	char role[32], ip[48], name[96], state[32];
+	char role[32], ip[48], name[96], state[32], token[96];
 	xmlDoc *doc;
 	xmlNode *it;
 
@@ -268,7 +274,16 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
 	aws_param(&p, "MinCount", "1");
 	aws_param(&p, "MaxCount", "1");
 	aws_param(&p, "KeyName", "%s", keyname);
-	aws_param(&p, "ClientToken", "cellstress-%s-%s", cfg.o.run, role);
+	/* The token of a role's first launch is cellstress-RUN-ROLE; a role whose
+	 * instance was terminated (and is still listed) gets -N appended, N the
+	 * number of such instances: a replacement, yet a retried call is the
+	 * same call. */
+	if (roles[k].ndead == 0)
+		snprintf(token, sizeof token, "cellstress-%s-%s", cfg.o.run, role);
+	else
+		snprintf(token, sizeof token, "cellstress-%s-%s-%d", cfg.o.run, role,
+		    roles[k].ndead);
+	aws_param(&p, "ClientToken", "%s", token);
 	aws_param(&p, "NetworkInterface.1.DeviceIndex", "0");
 	aws_param(&p, "NetworkInterface.1.SubnetId", "%s", subnet);
 	aws_param(&p, "NetworkInterface.1.PrivateIpAddress", "%s", ip);
@@ -285,17 +300,18 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
 		aws_param(&p, "InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior",
 		    "terminate");
 	}
-	doc = aws_call(a, "RunInstances", &p);
+	doc = aws_call_fresh(a, "RunInstances", &p);
 	aws_params_free(&p);
 	it = aws_path(xmlDocGetRootElement(doc), "instancesSet/item");
 	if (it == NULL)
 		errx(1, "RunInstances: %s: no instance in the answer", role);
 	aws_text(it, "instanceId", roles[k].id, sizeof roles[k].id);
+	snprintf(launched[k], sizeof launched[k], "%s", roles[k].id);
 	aws_text(it, "instanceState/name", state, sizeof state);
 	xmlFreeDoc(doc);
 	if (strcmp(state, "terminated") == 0 || strcmp(state, "shutting-down") == 0)
-		errx(1, "RunInstances: ClientToken cellstress-%s-%s already belongs to %s "
-		    "instance %s: use a new run id", cfg.o.run, role, state, roles[k].id);
+		errx(1, "RunInstances: ClientToken %s already belongs to %s instance %s: "
+		    "use a new run id", token, state, roles[k].id);
 	fprintf(stderr, "ec2-run: launched %s %s %s\n", role, roles[k].id, ip);
 }
 
@@ -353,7 +369,8 @@ main(int argc, char *argv[])
 			err(1, "asprintf");
 		cfg.key = keydef;
 	}
-	if ((roles = calloc((size_t)cfg.hosts + 1, sizeof *roles)) == NULL)
+	if ((roles = calloc((size_t)cfg.hosts + 1, sizeof *roles)) == NULL ||
+	    (launched = calloc((size_t)cfg.hosts + 1, sizeof *launched)) == NULL)
 		err(1, "calloc");
 
 	a = aws_open(cfg.o.region);
@@ -378,16 +395,22 @@ main(int argc, char *argv[])
 				launch(a, k, ami, k == 0 ? pub : priv, group, keyname);
 	}
 
-	/* Wait until every role runs: poll from 1 s, doubling to 15 s. */
+	/* Wait until every role runs: poll from 1 s, doubling to 15 s. EC2 is
+	 * eventually consistent: an instance just launched may not be listed
+	 * yet, so a missing one we launched is pending, unless it was seen
+	 * terminated (spot capacity, a bad AMI); a missing one we did not
+	 * launch was terminated since the first look. */
 	deadline = aws_now_ms() + cfg.o.wait * 1000;
 	for (;;) {
 		survey(a);
 		pending = 0;
 		for (k = 0; k <= cfg.hosts; k++) {
 			role_name(k, role, sizeof role);
-			if (roles[k].id[0] == '\0')
-				errx(1, "%s: its instance is gone (terminated, or spot capacity "
-				    "reclaimed); run ec2-run again", role);
+			if (roles[k].id[0] == '\0' && (launched[k][0] == '\0' ||
+			    strcmp(roles[k].dead, launched[k]) == 0))
+				errx(1, "%s: instance %s terminated (spot capacity reclaimed, "
+				    "or it failed to start); run ec2-run again", role,
+				    launched[k][0] ? launched[k] : roles[k].dead[0] ? roles[k].dead : "-");
 			if (strcmp(roles[k].state, "running") != 0)
 				pending++;
 		}
@@ -410,6 +433,7 @@ main(int argc, char *argv[])
 	}
 	aws_close(a);
 	free(roles);
+	free(launched);
 	free(keydef);
 	fshut(stdout, "<stdout>");
 	return 0;

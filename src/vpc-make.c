@@ -82,7 +82,7 @@ static void
 create(struct aws *a, const char *action, struct aws_params *p, const char *path,
     char *id, size_t len)
 {
-	xmlDoc *doc = aws_call(a, action, p);
+	xmlDoc *doc = aws_call_fresh(a, action, p);
 
 	aws_text(xmlDocGetRootElement(doc), path, id, len);
 	xmlFreeDoc(doc);
@@ -97,6 +97,7 @@ subnet(struct aws *a, const char *vpc, const char *cidr, const char *zone,
 {
 	struct aws_params p = { 0 };
 	char name[96];
+	xmlDoc *doc;
 
 	find(a, "DescribeSubnets", "subnetSet/item", "subnetId", "cidr-block", cidr, f);
 	if (f->id[0] != '\0')
@@ -107,11 +108,14 @@ subnet(struct aws *a, const char *vpc, const char *cidr, const char *zone,
 	if (zone != NULL && *zone != '\0')
 		aws_param(&p, "AvailabilityZone", "%s", zone);
 	aws_param_tags(&p, 1, "subnet", cfg.o.run, name);
-	create(a, "CreateSubnet", &p, "subnet/subnetId", f->id, sizeof f->id);
-	/* found again for its zone */
-	find(a, "DescribeSubnets", "subnetSet/item", "subnetId", "cidr-block", cidr, f);
+	doc = aws_call_fresh(a, "CreateSubnet", &p);
+	aws_text(xmlDocGetRootElement(doc), "subnet/subnetId", f->id, sizeof f->id);
+	aws_text(xmlDocGetRootElement(doc), "subnet/availabilityZone", f->extra, sizeof f->extra);
+	xmlFreeDoc(doc);
+	aws_params_free(&p);
 	if (f->id[0] == '\0')
-		errx(1, "CreateSubnet: subnet %s not found by its tag after creation", cidr);
+		errx(1, "CreateSubnet: no subnet id in the answer");
+	f->n = 1;
 }
 
 /* An ingress rule; InvalidPermission.Duplicate means it is there already. */
@@ -134,7 +138,7 @@ ingress(struct aws *a, const char *group, const char *proto, int port,
 		aws_param(&p, "IpPermissions.1.IpRanges.1.CidrIp", "%s", cidr);
 	if (peer != NULL)
 		aws_param(&p, "IpPermissions.1.Groups.1.GroupId", "%s", peer);
-	if ((doc = aws_try(a, "AuthorizeSecurityGroupIngress", &p, &e)) == NULL)
+	if ((doc = aws_try_fresh(a, "AuthorizeSecurityGroupIngress", &p, &e)) == NULL)
 		aws_allow("AuthorizeSecurityGroupIngress", &e, dup);
 	xmlFreeDoc(doc);
 	aws_params_free(&p);
@@ -199,7 +203,7 @@ main(int argc, char *argv[])
 	}
 	aws_param(&p, "VpcId", "%s", vpc.id);
 	aws_param(&p, "EnableDnsHostnames.Value", "true");
-	xmlFreeDoc(aws_call(a, "ModifyVpcAttribute", &p));
+	xmlFreeDoc(aws_call_fresh(a, "ModifyVpcAttribute", &p));
 	aws_params_free(&p);
 
 	/* Internet gateway, attached. */
@@ -214,7 +218,7 @@ main(int argc, char *argv[])
 	if (strcmp(igw.extra, vpc.id) != 0) {
 		aws_param(&p, "InternetGatewayId", "%s", igw.id);
 		aws_param(&p, "VpcId", "%s", vpc.id);
-		xmlFreeDoc(aws_call(a, "AttachInternetGateway", &p));
+		xmlFreeDoc(aws_call_fresh(a, "AttachInternetGateway", &p));
 		aws_params_free(&p);
 	}
 
@@ -239,13 +243,13 @@ main(int argc, char *argv[])
 		aws_param(&p, "RouteTableId", "%s", rt.id);
 		aws_param(&p, "DestinationCidrBlock", "0.0.0.0/0");
 		aws_param(&p, "GatewayId", "%s", igw.id);
-		if ((doc = aws_try(a, "CreateRoute", &p, &e)) == NULL)
+		if ((doc = aws_try_fresh(a, "CreateRoute", &p, &e)) == NULL)
 			aws_allow("CreateRoute", &e, exists);
 		xmlFreeDoc(doc);
 		aws_params_free(&p);
 		aws_param(&p, "RouteTableId", "%s", rt.id);
 		aws_param(&p, "SubnetId", "%s", pub.id);
-		if ((doc = aws_try(a, "AssociateRouteTable", &p, &e)) == NULL)
+		if ((doc = aws_try_fresh(a, "AssociateRouteTable", &p, &e)) == NULL)
 			aws_allow("AssociateRouteTable", &e, assoc);
 		xmlFreeDoc(doc);
 		aws_params_free(&p);

@@ -38,4 +38,5 @@ compare "moto's credentials"
 AWS_SESSION_TOKEN='FQoGZXIvYXdzE//token+with/slashes=' compare "with a session token"
 AWS_DEFAULT_REGION=ap-northeast-1 AWS_ENDPOINT_URL=https://ec2.ap-northeast-1.amazonaws.com \
 	compare "Tokyo endpoint, default port"
+stop_moto
 done_testing

@@ -3,7 +3,7 @@
 # result is cross-checked with the aws CLI.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/moto.sh"
-plan 55
+plan 60
 
 moto_fixture 127.0.5.10 5610
 R=t0610
@@ -83,6 +83,9 @@ is "$(awsq ec2 describe-key-pairs --filters "$F" --query 'KeyPairs[].KeyName')" 
 	"key pair imported and tagged"
 is "$(awsq ec2 describe-instances --filters "$F" --query 'Reservations[].Instances[].KeyName' | tr '\t' '\n' | sort -u)" \
 	"cellstress-$R" "every instance uses it"
+is "$(awsq ec2 describe-instances --filters "$F" --query 'Reservations[].Instances[].ClientToken' | tr '\t' '\n' | sort | tr '\n' ' ')" \
+	"cellstress-$R-bastion cellstress-$R-h01 cellstress-$R-h02 cellstress-$R-h03 cellstress-$R-h04 cellstress-$R-h05 " \
+	"each launched with ClientToken cellstress-RUN-ROLE"
 
 # 4. Again: same ClientTokens, same roles: nothing new is launched.
 run ec2-run -r "$R" -n 5 -u 1000 -k "$T/id.pub" -a "$AMI"
@@ -93,6 +96,18 @@ is "$(cat "$T/out")" "$(cat "$T/inv")" "second ec2-run prints the same inventory
 run vpc-make -r "$R" -c "$CIDR"
 is "$(cat "$T/out")" "$(cat "$T/vpc")" "second vpc-make finds the same network"
 is "$(mine describe-vpcs --filters "$F" --query 'Vpcs[].VpcId')" 1 "still one VPC"
+
+# A host terminated behind our back: ec2-run replaces that one only, under
+# a new ClientToken (the old one names the terminated instance on EC2).
+old=$(awk '$1 == "h02" { print $6 }' "$T/inv")
+aws ec2 terminate-instances --instance-ids "$old" >/dev/null
+run ec2-run -r "$R" -n 5 -u 1000 -k "$T/id.pub" -a "$AMI"
+is "$rc.$(grep -c launched "$T/err")" "0.1" "h02 terminated: ec2-run launches one instance"
+new=$(awk '$1 == "h02" { print $6 }' "$T/out")
+is "$(grep -v h02 "$T/out")" "$(grep -v h02 "$T/inv")" "... the other hosts unchanged"
+is "$(awk '$1 == "h02" { print $2 }' "$T/out").$([ "$new" != "$old" ]; echo $?)" "10.0.2.21.0" "... a new h02 at 10.0.2.21"
+is "$(awsq ec2 describe-instances --instance-ids "$new" --query 'Reservations[].Instances[].ClientToken')" \
+	"cellstress-$R-h02-1" "... launched with ClientToken cellstress-$R-h02-1"
 
 # 5. Destroy: nothing of ours left; a second destroy is a no-op.
 run vpc-delete -r "$R"
@@ -158,4 +173,5 @@ is "$(aws_left)" "" "nothing left"
 
 # 8. Usage.
 expect_fail 2 "^usage: ec2-kill" "ec2-kill without -r or -A is a usage error" ec2-kill
+stop_moto
 done_testing

@@ -74,4 +74,5 @@ run pa provision $P SSH_WAIT=1 SSH_WAIT_SECS=2
 ok "$([ "$rc" -ne 0 ] && grep -q '^\[h01\] provision failed: no ssh answer after 2 s' "$T/err"; echo $?)" \
 	"SSH_WAIT: no ssh answer -> provision fails, naming the host"
 pa destroy >/dev/null 2>&1
+stop_moto
 done_testing

@@ -112,3 +112,33 @@ aws_one_selection(const struct aws_opts *o)
 {
 	return (o->run != NULL) != (o->all != 0);
 }
+
+xmlDoc *
+aws_try_fresh(struct aws *a, const char *action, const struct aws_params *p,
+    struct aws_error *e)
+{
+	long long deadline = aws_now_ms() + 30000;
+	int delay = 500;
+
+	for (;;) {
+		xmlDoc *doc = aws_try(a, action, p, e);
+		size_t n = strlen(e->code);
+
+		if (doc != NULL)
+			return doc;
+		if (strncmp(e->code, "Invalid", 7) != 0 || n < 9 ||
+		    strcmp(e->code + n - 9, ".NotFound") != 0 || !aws_pause(&delay, deadline))
+			return NULL;
+	}
+}
+
+xmlDoc *
+aws_call_fresh(struct aws *a, const char *action, const struct aws_params *p)
+{
+	struct aws_error e;
+	xmlDoc *doc = aws_try_fresh(a, action, p, &e);
+
+	if (doc == NULL)
+		aws_die(action, &e);
+	return doc;
+}

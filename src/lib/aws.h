@@ -150,3 +150,10 @@ int aws_opt(struct aws_opts *o, int ch, const char *arg);
 /* After getopt: 1 when exactly one of -r and -A was given (and the run id is
  * valid, else exit 2), 0 otherwise. */
 int aws_one_selection(const struct aws_opts *o);
+
+/* aws_try/aws_call for a call naming resources created moments ago: EC2 is
+ * eventually consistent, so an Invalid...NotFound answer is retried (pausing
+ * from 0.5 s, doubling) for up to 30 s before it counts. */
+xmlDoc *aws_try_fresh(struct aws *a, const char *action, const struct aws_params *p,
+                      struct aws_error *e);
+xmlDoc *aws_call_fresh(struct aws *a, const char *action, const struct aws_params *p);

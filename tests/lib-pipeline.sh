@@ -94,7 +94,8 @@ cycle_test() {
 	ok "$(grep -q '^\[summary\] 3,000 users, [0-9,]* relations, [0-9,]* messages, all verified$' "$T/out"; echo $?)" \
 		"make printed the seed's closing line"
 	is "$(cut -f1 "$T/results/times.tsv" | tr '\n' ' ')" "provision deploy run check " "times.tsv has every phase's wall time"
-	is "$(grep -c '^| h0[123] | ' "$T/results/report.md")" 3 "report.md has a row per host"
+	is "$(grep -c '^| h0[123] | [0-9]* | [0-9]* | [0-9.]* | [0-9.]* |$' "$T/results/report.md") $(grep -c '^| h0[123] | [0-9.]* | [123] | ok | ' "$T/results/report.md")" \
+		"3 3" "report.md has each host's deploy and check row"
 	is "$(for h in h01 h02 h03; do [ -s "$T/results/$h/client.log" ] && tail -n 1 "$T/results/$h/check.txt" | grep -c ' lost=0 '; done | tr -d '\n')" \
 		111 "every host has client.log and a passing check.txt"
 	run pm -q "$T/results/h03/.checked"

@@ -1,13 +1,14 @@
 # t0540-pipeline-resume: `make run` killed while the clients run (its whole
 # process group, as a dropped terminal would), the clients carry on detached
 # on their hosts; `make run` again waits for them without starting a second
-# one, restarts one killed on its host, and check passes (seed lesson 4).
-# Over TRANSPORT=local and over ssh (there the killed make drops the ssh
-# connections to the hosts, the seed's case).
+# one, restarts one killed on its host, and check passes (seed lesson 4);
+# a client recorded as failed is started again. Over TRANSPORT=local and ssh
+# (there the killed make drops the ssh connections to the hosts, the seed's
+# case).
 . "$(dirname "$0")/lib.sh"
 FIRST=41
 . "$(dirname "$0")/lib-pipeline.sh"
-plan 22
+plan 24
 
 # resume_test TRANSPORT: 11 cases.
 resume_test() {
@@ -57,7 +58,21 @@ resume_test() {
 	ok "$rc" "make check passes after the resumed run"
 	is "$(head -n 1 "$T/results/summary.txt" | grep -o 'lost=[0-9]*\|duplicated=[0-9]*\|disordered=[0-9]*' | tr '\n' ' ')" \
 		"lost=0 duplicated=0 disordered=0 " "summary: nothing lost, duplicated or out of order"
+	[ "$tr" = local ] && failed_client_test
 	run pm destroy
+}
+
+# failed_client_test: a client whose last run exited non-zero (recorded in
+# its msgclient.rc) is started again by the next make run; 2 cases.
+failed_client_test() {
+	local p0
+	read -r p0 <"$T/run/h02/pid/msgclient.pid"
+	echo "1 $(date +%s)" >"$T/run/h02/msgclient.rc"
+	rm -f "$T/results/h02/.ran"
+	run pm run-h02
+	ok "$rc" "make run-h02 after a failed client"
+	is "$(grep -c "^$p0\$" "$T/run/h02/pid/msgclient.pid") $(cut -d' ' -f1 "$T/run/h02/msgclient.rc")" "0 0" \
+		"the failed client was started again and finished with status 0"
 }
 
 resume_test local

@@ -40,7 +40,12 @@ NAMES     := $(shell seq -f h%02g 1 $(HOSTS) 2>/dev/null)
 DEPLOYED   = $(NAMES:%=$(RESULTS)/%/.deployed)
 RAN        = $(NAMES:%=$(RESULTS)/%/.ran)
 CHECKED    = $(NAMES:%=$(RESULTS)/%/.checked)
-PHASE_START := $(shell date +%s)
+PHASE_START := $(shell date +%s.%N)
+# $(call before,GOAL): the goals of this run given before GOAL, for the
+# phases' order-only prerequisites, so `make -j40 provision deploy ... destroy`
+# keeps its order (defined here: mk/*.mk use it while they are read).
+goals_before = $(if $(filter $1,$(firstword $2)),,$(if $2,$(firstword $2) $(call goals_before,$1,$(wordlist 2,$(words $2),$2))))
+before = $(if $(filter $1,$(MAKECMDGOALS)),$(call goals_before,$1,$(MAKECMDGOALS)))
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

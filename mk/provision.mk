@@ -47,11 +47,7 @@
 
 .PHONY: provision provision-layout provider-provision provider-destroy
 
-# Goals of this run that come before goal $1 (so `make provision deploy run`
-# under -j40 keeps its order: later phases wait for the earlier goals).
-goals_before = $(if $(filter $1,$(firstword $2)),,$(if $2,$(firstword $2) $(call goals_before,$1,$(wordlist 2,$(words $2),$2))))
-before = $(if $(filter $1,$(MAKECMDGOALS)),$(call goals_before,$1,$(MAKECMDGOALS)))
-PIPELINE_GOALS = provision deploy run check report summary demo $(foreach p,deploy run check,$(NAMES:%=$p-%))
+PIPELINE_GOALS = provision deploy run check report summary status demo $(foreach p,deploy run check,$(NAMES:%=$p-%))
 
 # The layout guard: a cluster keeps the layout it was provisioned with.
 ifneq ($(wildcard $(LAYOUT)),)

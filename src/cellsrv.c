@@ -1090,6 +1090,29 @@ own_user(long long u)
 	return u >= self->lo && u <= self->hi;
 }
 
+/* The user id that starts an /api path, one of this cell's users; with
+ * last != 0 it must also end the path. Returns -1 after answering the
+ * error. */
+static int
+path_user(struct evhttp_request *req, const char **path, int last, long long *u)
+{
+	int code;
+
+	if ((code = seg_num(path, 1, ID_MAX, u))) {
+		reply_err(req, code, "malformed user id");
+		return -1;
+	}
+	if (last && **path != '\0') {
+		reply_err(req, 404, "unknown path");
+		return -1;
+	}
+	if (!own_user(*u)) {
+		reply_err(req, 404, "unknown user");
+		return -1;
+	}
+	return 0;
+}
+
 /* Can a new Redis call start? If not, answer 503. */
 static int
 busy(struct evhttp_request *req)
@@ -1117,17 +1140,14 @@ http_send(struct evhttp_request *req, const char *path, const char *query)
 	struct peer *p;
 	struct rq *q;
 
-	if ((code = seg_num(&path, 1, ID_MAX, &u)) || (code = seg_num(&path, 1, ID_MAX, &f)) ||
-	    (code = seg_num(&path, 1, ID_MAX, &k))) {
+	if (path_user(req, &path, 0, &u) < 0)
+		return;
+	if ((code = seg_num(&path, 1, ID_MAX, &f)) || (code = seg_num(&path, 1, ID_MAX, &k))) {
 		reply_err(req, code, "malformed number in path");
 		return;
 	}
 	if (*path != '\0') {
 		reply_err(req, 404, "unknown path");
-		return;
-	}
-	if (!own_user(u)) {
-		reply_err(req, 404, "unknown user");
 		return;
 	}
 	if (f > inv.users || f == u) {
@@ -1198,20 +1218,9 @@ http_user(struct evhttp_request *req, const char *path)
 	char su[24];
 	long long u;
 	struct rq *q;
-	int code;
 
-	if ((code = seg_num(&path, 1, ID_MAX, &u))) {
-		reply_err(req, code, "malformed user id");
+	if (path_user(req, &path, 1, &u) < 0)
 		return;
-	}
-	if (*path != '\0') {
-		reply_err(req, 404, "unknown path");
-		return;
-	}
-	if (!own_user(u)) {
-		reply_err(req, 404, "unknown user");
-		return;
-	}
 	if (busy(req))
 		return;
 	snprintf(su, sizeof su, "%lld", u);
@@ -1230,23 +1239,13 @@ http_inbox(struct evhttp_request *req, const char *path, const char *query)
 	char su[24], sfrom[24], slim[24];
 	long long u, from, limit;
 	struct rq *q;
-	int code, i;
+	int i;
 
-	if ((code = seg_num(&path, 1, ID_MAX, &u))) {
-		reply_err(req, code, "malformed user id");
+	if (path_user(req, &path, 1, &u) < 0)
 		return;
-	}
-	if (*path != '\0') {
-		reply_err(req, 404, "unknown path");
-		return;
-	}
 	if (query_num(query, "from", ID_MAX, 0, &from) ||
 	    query_num(query, "limit", INBOX_MAX, 1000, &limit)) {
 		reply_err(req, 400, "malformed from or limit");
-		return;
-	}
-	if (!own_user(u)) {
-		reply_err(req, 404, "unknown user");
 		return;
 	}
 	if (busy(req))
@@ -1271,6 +1270,7 @@ http_metrics(struct evhttp_request *req)
 	struct rusage ru;
 	unsigned long long cum = 0;
 	size_t i;
+	int m;
 
 	getrusage(RUSAGE_SELF, &ru);
 	evbuffer_add_printf(b,
@@ -1291,30 +1291,21 @@ http_metrics(struct evhttp_request *req)
 	    "# TYPE cellsrv_peer_bad_lines_total counter\ncellsrv_peer_bad_lines_total %llu\n",
 	    st.delivered, st.dup_dlv, st.acked, inflight, st.redis_calls, st.redis_errors,
 	    redis_ready, st.peer_in, st.peer_bad);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_up gauge\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_up{cell=\"%zu\"} %d\n", i + 1, peers[i].up);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_connects_total counter\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_connects_total{cell=\"%zu\"} %llu\n", i + 1,
-			    peers[i].connects);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_reconnects_total counter\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_reconnects_total{cell=\"%zu\"} %llu\n", i + 1,
-			    peers[i].connects > 1 ? peers[i].connects - 1 : 0);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_lines_out_total counter\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_lines_out_total{cell=\"%zu\"} %llu\n", i + 1,
-			    peers[i].lines);
-	evbuffer_add_printf(b, "# TYPE cellsrv_peer_dropped_lines_total counter\n");
-	for (i = 0; i < inv.n; i++)
-		if (&inv.host[i] != self)
-			evbuffer_add_printf(b, "cellsrv_peer_dropped_lines_total{cell=\"%zu\"} %llu\n",
-			    i + 1, peers[i].drops);
+	for (m = 0; m < 5; m++) {
+		static const char *name[] = { "peer_up gauge", "peer_connects_total counter",
+		    "peer_reconnects_total counter", "peer_lines_out_total counter",
+		    "peer_dropped_lines_total counter" };
+		int nl = (int)strcspn(name[m], " ");
+		evbuffer_add_printf(b, "# TYPE cellsrv_%.*s %s\n", nl, name[m], name[m] + nl + 1);
+		for (i = 0; i < inv.n; i++) {
+			const struct peer *p = &peers[i];
+			unsigned long long v[] = { (unsigned long long)p->up, p->connects,
+			    p->connects > 1 ? p->connects - 1 : 0, p->lines, p->drops };
+			if (&inv.host[i] != self)
+				evbuffer_add_printf(b, "cellsrv_%.*s{cell=\"%zu\"} %llu\n", nl, name[m],
+				    i + 1, v[m]);
+		}
+	}
 	evbuffer_add_printf(b, "# TYPE cellsrv_http_responses_total counter\n");
 	for (i = 100; i < 600; i++)
 		if (st.http[i])

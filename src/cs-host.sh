@@ -7,7 +7,8 @@
 #   cs-host ... h07 node ARGS...            run bin/cs-node -n h07 ARGS there
 #   cs-host ... h07 sh 'COMMAND'            run a shell command there
 # With -p PHASE a failure prints one line "[h07] PHASE failed: REASON" (the
-# last line of the host's stderr, kept whole in -e FILE) and exits 1.
+# host's cs-node message or the first line of stderr, kept whole in -e FILE)
+# and exits 1.
 set -u
 set -o pipefail
 
@@ -59,11 +60,13 @@ go() {
 	case $what in
 	ship)
 		[ $# -eq 2 ] || usage
-		local bindir=$1 inv=$2
+		local bindir=$1 inv=$2 invdir
 		[ -d "$bindir" ] || { echo "cs-host: $bindir: no such directory" >&2; return 1; }
 		[ -r "$inv" ] || { echo "cs-host: $inv: cannot read" >&2; return 1; }
 		[ "$verbose" = 1 ] && echo "[$name] ship $bindir $inv -> $dir" >&2
-		tar -cf - -C "$bindir" --transform 's,^\./,bin/,' . -C "$(dirname "$inv")" "$(basename "$inv")" |
+		bindir=$(cd "$bindir" && pwd) && invdir=$(cd "$(dirname "$inv")" && pwd) || return 1
+		# -C is relative to the one before: both directories are absolute.
+		tar -cf - -C "$bindir" --transform 's,^\./,bin/,' . -C "$invdir" "$(basename "$inv")" |
 			if [ "$transport" = ssh ]; then
 				ssh -F "$cfg" "$name" "mkdir -p $(q "$dir") && tar -C $(q "$dir") -xf -"
 			else
@@ -93,7 +96,9 @@ fi
 rc=0
 go "$@" 2>"$errf" || rc=$?
 if [ "$rc" -ne 0 ]; then
-	reason=$(grep -v '^[[:space:]]*$' "$errf" | tail -n 1 | sed 's/^cs-node: //')
+	# The reason: cs-node's own message, else the first line (the cause).
+	reason=$(grep '^cs-node: ' "$errf" | tail -n 1 | sed 's/^cs-node: //')
+	[ -z "$reason" ] && reason=$(grep -v '^[[:space:]]*$' "$errf" | head -n 1)
 	[ -z "$reason" ] && [ -n "$out" ] && reason=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1)
 	[ -z "$reason" ] && reason="exit status $rc"
 	echo "[$name] $phase failed: $reason" >&2

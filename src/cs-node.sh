@@ -50,22 +50,26 @@ PORT_PEER=9501
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-# alive NAME: the process recorded in pid/NAME.pid runs and is what we
-# started (its command line names the program), so a reused PID is never hit.
-alive() {
-	local pid
-	[ -s "pid/$1.pid" ] || return 1
-	read -r pid <"pid/$1.pid" || return 1
-	case $pid in ''|*[!0-9]*) return 1 ;; esac
-	[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$1"
-}
-
 # running PID: the process exists and is not a zombie.
 running() {
 	local line
 	kill -0 "$1" 2>/dev/null && read -r line 2>/dev/null <"/proc/$1/stat" || return 1
 	line=${line##*) }
 	[ "${line%% *}" != Z ]
+}
+
+# alive NAME: the process recorded in pid/NAME.pid runs and is what we
+# started: its command line names the program (so a reused PID is never hit)
+# or is empty, which a live process shows only while it execs.
+alive() {
+	local pid cmd
+	[ -s "pid/$1.pid" ] || return 1
+	read -r pid <"pid/$1.pid" || return 1
+	case $pid in ''|*[!0-9]*) return 1 ;; esac
+	running "$pid" || return 1
+	cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
+	case $cmd in ''|*"$1"*) return 0 ;; esac
+	return 1
 }
 
 # stop NAME...: TERM each recorded process group at once, wait up to 10 s for
@@ -97,6 +101,7 @@ stop() {
 spawn() {
 	local n=$1 log=$2; shift 2
 	mkdir -p pid log
+	rm -f "pid/$n.pid"     # a stale one (a dead earlier run) would pass the wait below
 	setsid bash -c 'echo $$ >"pid/$0.pid.tmp" && mv "pid/$0.pid.tmp" "pid/$0.pid" && exec "$@"' \
 		"$n" "$@" </dev/null >"$log" 2>&1 &
 	local i
@@ -160,10 +165,14 @@ do_deploy() {
 
 # run: start the client unless it runs or has finished, then follow its log
 # until it has finished. Re-running resumes: a running client is waited for,
-# a finished one is not run again, one that died is started again (cellsrv
-# keeps the state in Redis, so the client carries on from there).
+# one that finished with status 0 is not run again, one that died or failed
+# is started again (the state is in Redis, so it carries on from there).
 do_run() {
 	local pid rc end start
+	if [ -s msgclient.rc ]; then
+		read -r rc end <msgclient.rc
+		[ "$rc" = 0 ] || rm -f msgclient.rc
+	fi
 	if [ ! -s msgclient.rc ] && ! alive msgclient; then
 		[ -s msgclient.start ] || now >msgclient.start
 		spawn msgclient /dev/null bash -c \

@@ -114,9 +114,13 @@ do_summary() {
 	{
 		echo "$tot"
 		times | awk -F'\t' '{ printf "%s%s=%ss", (NR > 1 ? " " : ""), $1, $2 } END { if (NR) printf "\n" }'
-		printf "%s users, %s relations, %s messages, %s\n" \
-			"$(commas "$(field "$tot" users)")" "$(commas "$(field "$tot" relations)")" \
-			"$(commas "$(field "$tot" sent)")" "$verdict"
+		if [ -n "$(field "$tot" users)" ]; then
+			printf "%s users, %s relations, %s messages, %s\n" \
+				"$(commas "$(field "$tot" users)")" "$(commas "$(field "$tot" relations)")" \
+				"$(commas "$(field "$tot" sent)")" "$verdict"
+		else
+			echo "no host checked yet; $verdict"
+		fi
 	} >"$res/summary.txt.tmp" && mv "$res/summary.txt.tmp" "$res/summary.txt"
 	sed 's/^/[summary] /' "$res/summary.txt"
 	case $verdict in "all verified") return 0 ;; *) return 1 ;; esac
@@ -146,6 +150,17 @@ do_report() {
 	echo "| phase | seconds |"
 	echo "|---|---:|"
 	times | awk -F'\t' '{ printf "| %s | %s |\n", $1, $2 }'
+	echo
+	echo "## Deploy"
+	echo
+	echo "| host | users loaded | relations loaded | load seconds | deploy seconds (on the host) |"
+	echo "|---|---:|---:|---:|---:|"
+	for h; do
+		[ -s "$res/$h/deploy.txt" ] || continue
+		tail -n 1 "$res/$h/deploy.txt" | awk -v h="$h" '{
+			for (i = 1; i <= NF; i++) { k = $i; sub(/=.*/, "", k); v[k] = substr($i, length(k) + 2) }
+			printf "| %s | %s | %s | %s | %s |\n", h, v["users"], v["relations"], v["seconds"], v["deploy_seconds"] }'
+	done
 	echo
 	echo "## Hosts"
 	echo

@@ -22,12 +22,9 @@ static const char *const live[LIVE_STATES] = {
 };
 
 static struct config {
-	const char *run;            /* NULL with -A */
-	int         all;
-	long long   wait;
-	const char *region;
-	const char *prices;         /* price table, or NULL */
-} cfg = { NULL, 0, 600, NULL, NULL };
+	struct aws_opts o;          /* -r/-A, -R, -w */
+	const char     *prices;     /* price table, or NULL */
+} cfg = { { NULL, 0, NULL, 600 }, NULL };
 
 struct inst {
 	char   id[32];
@@ -99,7 +96,7 @@ survey(struct aws *a)
 	int i;
 
 	nlist = 0;
-	aws_param_run_filter(&p, 1, cfg.run);
+	aws_param_run_filter(&p, 1, cfg.o.run);
 	aws_param(&p, "Filter.2.Name", "instance-state-name");
 	for (i = 0; i < LIVE_STATES; i++) {
 		char k[32];
@@ -170,33 +167,16 @@ main(int argc, char *argv[])
 	struct aws *a;
 
 	while ((ch = getopt(argc, argv, "Ahp:R:r:w:")) != -1) {
-		switch (ch) {
-		case 'A':
-			cfg.all = 1;
-			break;
-		case 'p':
+		if (ch == 'p')
 			cfg.prices = optarg;
-			break;
-		case 'R':
-			cfg.region = optarg;
-			break;
-		case 'r':
-			cfg.run = optarg;
-			break;
-		case 'w':
-			cfg.wait = cs_optnum(ch, optarg, 1, 7200);
-			break;
-		default:
+		else if (!aws_opt(&cfg.o, ch, optarg))
 			usage();
-		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 0 || (cfg.run == NULL) == !cfg.all)
+	if (argc != 0 || !aws_one_selection(&cfg.o))
 		usage();
-	if (cfg.run != NULL)
-		aws_check_run(cfg.run);
-	a = aws_open(cfg.region);
+	a = aws_open(cfg.o.region);
 	if (cfg.prices != NULL)
 		load_prices(cfg.prices, aws_config(a)->region);
 
@@ -229,14 +209,14 @@ main(int argc, char *argv[])
 	done = nlist;
 
 	/* Wait until none is left: poll from 1 s, doubling to 15 s. */
-	deadline = aws_now_ms() + cfg.wait * 1000;
+	deadline = aws_now_ms() + cfg.o.wait * 1000;
 	for (;;) {
 		survey(a);
 		if (nlist == 0)
 			break;
 		if (!aws_pause(&delay, deadline))
 			errx(1, "DescribeInstances: %zu instances not terminated after %lld s "
-			    "(first %s, %s)", nlist, cfg.wait, list[0].id, list[0].state);
+			    "(first %s, %s)", nlist, cfg.o.wait, list[0].id, list[0].state);
 	}
 	printf("terminated %zu\n", done);
 	if (cfg.prices != NULL) {

@@ -3,8 +3,8 @@
  * address, and HOSTS cell hosts in the private subnet at 10.0.2.20... with
  * none. Imports the operator's ssh public key as key pair cellstress-RUN if
  * it is missing. Instances already there (found by tag and role) are kept;
- * each launch carries ClientToken cellstress-RUN-ROLE, so a retried call
- * never launches twice. Waits until all run, then prints the inventory:
+ * each launch carries ClientToken cellstress-RUN-ROLE (-N for the Nth
+ * replacement of a terminated one), so a retried call never launches twice. Waits until all run, then prints the inventory:
  * "name addr cell lo hi instance-id public-addr" (the bastion as a comment). */
 #include <err.h>
 #include <stdio.h>
@@ -25,7 +25,7 @@
 #define DEBIAN_NAME  "debian-12-amd64-*"
 
 static struct config {
-	const char *run;
+	struct aws_opts o;          /* -r run, -R region, -w seconds to wait for "running" */
 	long long   hosts;
 	long long   users;
 	const char *key;            /* ssh public key file */
@@ -33,9 +33,7 @@ static struct config {
 	const char *btype;          /* bastion instance type */
 	const char *ami;            /* NULL: newest Debian 12 amd64 */
 	int         spot;
-	long long   wait;           /* seconds to wait for "running" */
-	const char *region;
-} cfg = { NULL, 0, 0, NULL, "c5.large", "t3.micro", NULL, 0, 600, NULL };
+} cfg = { { NULL, 0, NULL, 600 }, 0, 0, NULL, "c5.large", "t3.micro", NULL, 0 };
 
 struct inst {
 	char id[32];
@@ -43,9 +41,12 @@ struct inst {
 	char priv[48];
 	char pub[48];
 	char type[32];
+	char dead[32];              /* a terminated instance of the role, if seen */
+	int  ndead;                 /* how many of those are still listed */
 };
 
 static struct inst *roles;      /* roles[0] bastion, roles[k] host k */
+static char (*launched)[32];    /* ids this call launched, by role */
 
 static void
 usage(void)
@@ -89,14 +90,17 @@ note(xmlNode *res, void *arg)
 
 		aws_tag(it, AWS_ROLE_KEY, role, sizeof role);
 		aws_text(it, "instanceState/name", state, sizeof state);
-		if (strcmp(state, "terminated") == 0 || strcmp(state, "shutting-down") == 0)
-			continue;
 		if (strcmp(role, "bastion") == 0)
 			k = 0;
 		else if (role[0] == 'h' && (k = cs_strtonum(role + 1, 1, cfg.hosts, &e), e == NULL))
 			;
 		else
 			continue;       /* another size of run, or not ours */
+		if (strcmp(state, "terminated") == 0 || strcmp(state, "shutting-down") == 0) {
+			aws_text(it, "instanceId", roles[k].dead, sizeof roles[k].dead);
+			roles[k].ndead++;
+			continue;
+		}
 		if (roles[k].id[0] != '\0') {
 			char other[32];
 			aws_text(it, "instanceId", other, sizeof other);
@@ -120,7 +124,7 @@ survey(struct aws *a)
 
 	for (k = 0; k <= cfg.hosts; k++)
 		memset(&roles[k], 0, sizeof roles[k]);
-	aws_param_run_filter(&p, 1, cfg.run);
+	aws_param_run_filter(&p, 1, cfg.o.run);
 	aws_each(a, "DescribeInstances", &p, "reservationSet/item", note, NULL);
 	aws_params_free(&p);
 }
@@ -163,7 +167,7 @@ by_tag(struct aws *a, const char *action, const char *set, const char *cidr,
 	struct aws_params p = { 0 };
 	struct idfind f = { "", "" };
 
-	aws_param_run_filter(&p, 1, cfg.run);
+	aws_param_run_filter(&p, 1, cfg.o.run);
 	if (cidr != NULL) {
 		aws_param(&p, "Filter.2.Name", "cidr-block");
 		aws_param(&p, "Filter.2.Value.1", "%s", cidr);
@@ -172,7 +176,7 @@ by_tag(struct aws *a, const char *action, const char *set, const char *cidr,
 	aws_params_free(&p);
 	if (f.id[0] == '\0')
 		errx(1, "%s: nothing tagged %s=%s%s%s: run vpc-make first", action,
-		    AWS_TAG_KEY, cfg.run, cidr ? " with cidr " : "", cidr ? cidr : "");
+		    AWS_TAG_KEY, cfg.o.run, cidr ? " with cidr " : "", cidr ? cidr : "");
 	snprintf(id, len, "%s", f.id);
 }
 
@@ -246,7 +250,7 @@ key_pair(struct aws *a, const char *name)
 	EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)key, (int)n);
 	aws_param(&p, "KeyName", "%s", name);
 	aws_param(&p, "PublicKeyMaterial", "%s", b64);
-	aws_param_tags(&p, 1, "key-pair", cfg.run, name);
+	aws_param_tags(&p, 1, "key-pair", cfg.o.run, name);
 	xmlFreeDoc(aws_call(a, "ImportKeyPair", &p));
 	aws_params_free(&p);
 	free(b64);
@@ -258,46 +262,56 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
     const char *keyname)
 {
 	struct aws_params p = { 0 };
-	char role[32], ip[48], name[96], state[32];
+	char role[32], ip[48], name[96], state[32], token[96];
 	xmlDoc *doc;
 	xmlNode *it;
 
 	role_name(k, role, sizeof role);
 	private_ip(k, ip, sizeof ip);
-	snprintf(name, sizeof name, "cellstress-%s-%s", cfg.run, role);
+	snprintf(name, sizeof name, "cellstress-%s-%s", cfg.o.run, role);
 	aws_param(&p, "ImageId", "%s", ami);
 	aws_param(&p, "InstanceType", "%s", k == 0 ? cfg.btype : cfg.type);
 	aws_param(&p, "MinCount", "1");
 	aws_param(&p, "MaxCount", "1");
 	aws_param(&p, "KeyName", "%s", keyname);
-	aws_param(&p, "ClientToken", "cellstress-%s-%s", cfg.run, role);
+	/* The token of a role's first launch is cellstress-RUN-ROLE; a role whose
+	 * instance was terminated (and is still listed) gets -N appended, N the
+	 * number of such instances: a replacement, yet a retried call is the
+	 * same call. */
+	if (roles[k].ndead == 0)
+		snprintf(token, sizeof token, "cellstress-%s-%s", cfg.o.run, role);
+	else
+		snprintf(token, sizeof token, "cellstress-%s-%s-%d", cfg.o.run, role,
+		    roles[k].ndead);
+	aws_param(&p, "ClientToken", "%s", token);
 	aws_param(&p, "NetworkInterface.1.DeviceIndex", "0");
 	aws_param(&p, "NetworkInterface.1.SubnetId", "%s", subnet);
 	aws_param(&p, "NetworkInterface.1.PrivateIpAddress", "%s", ip);
 	aws_param(&p, "NetworkInterface.1.AssociatePublicIpAddress", "%s", k == 0 ? "true" : "false");
 	aws_param(&p, "NetworkInterface.1.SecurityGroupId.1", "%s", group);
 	aws_param(&p, "NetworkInterface.1.DeleteOnTermination", "true");
-	aws_param_tags(&p, 1, "instance", cfg.run, name);
+	aws_param_tags(&p, 1, "instance", cfg.o.run, name);
 	aws_param(&p, "TagSpecification.1.Tag.3.Key", AWS_ROLE_KEY);
 	aws_param(&p, "TagSpecification.1.Tag.3.Value", "%s", role);
-	aws_param_tags(&p, 2, "volume", cfg.run, name);
+	aws_param_tags(&p, 2, "volume", cfg.o.run, name);
 	if (cfg.spot) {
 		aws_param(&p, "InstanceMarketOptions.MarketType", "spot");
 		aws_param(&p, "InstanceMarketOptions.SpotOptions.SpotInstanceType", "one-time");
 		aws_param(&p, "InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior",
 		    "terminate");
 	}
-	doc = aws_call(a, "RunInstances", &p);
+	doc = aws_call_fresh(a, "RunInstances", &p);
 	aws_params_free(&p);
 	it = aws_path(xmlDocGetRootElement(doc), "instancesSet/item");
 	if (it == NULL)
 		errx(1, "RunInstances: %s: no instance in the answer", role);
 	aws_text(it, "instanceId", roles[k].id, sizeof roles[k].id);
+	snprintf(launched[k], sizeof launched[k], "%s", roles[k].id);
 	aws_text(it, "instanceState/name", state, sizeof state);
 	xmlFreeDoc(doc);
 	if (strcmp(state, "terminated") == 0 || strcmp(state, "shutting-down") == 0)
-		errx(1, "RunInstances: ClientToken cellstress-%s-%s already belongs to %s "
-		    "instance %s: use a new run id", cfg.run, role, state, roles[k].id);
+		errx(1, "RunInstances: ClientToken %s already belongs to %s instance %s: "
+		    "use a new run id", token, state, roles[k].id);
 	fprintf(stderr, "ec2-run: launched %s %s %s\n", role, roles[k].id, ip);
 }
 
@@ -321,12 +335,6 @@ main(int argc, char *argv[])
 		case 'n':
 			cfg.hosts = cs_optnum(ch, optarg, 1, MAX_HOSTS);
 			break;
-		case 'R':
-			cfg.region = optarg;
-			break;
-		case 'r':
-			cfg.run = optarg;
-			break;
 		case 's':
 			cfg.spot = 1;
 			break;
@@ -339,18 +347,15 @@ main(int argc, char *argv[])
 		case 'u':
 			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);
 			break;
-		case 'w':
-			cfg.wait = cs_optnum(ch, optarg, 1, 7200);
-			break;
 		default:
-			usage();
+			if (!aws_opt(&cfg.o, ch, optarg))
+				usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 0 || cfg.run == NULL || cfg.hosts == 0 || cfg.users == 0)
+	if (argc != 0 || cfg.o.run == NULL || cfg.hosts == 0 || cfg.users == 0)
 		usage();
-	aws_check_run(cfg.run);
 	if ((why = cells_check(cfg.users, cfg.hosts)) != NULL)
 		errx(2, "-u %lld -n %lld: %s", cfg.users, cfg.hosts, why);
 	if (cfg.key == NULL) {
@@ -364,15 +369,16 @@ main(int argc, char *argv[])
 			err(1, "asprintf");
 		cfg.key = keydef;
 	}
-	if ((roles = calloc((size_t)cfg.hosts + 1, sizeof *roles)) == NULL)
+	if ((roles = calloc((size_t)cfg.hosts + 1, sizeof *roles)) == NULL ||
+	    (launched = calloc((size_t)cfg.hosts + 1, sizeof *launched)) == NULL)
 		err(1, "calloc");
 
-	a = aws_open(cfg.region);
+	a = aws_open(cfg.o.region);
 	by_tag(a, "DescribeSubnets", "subnetSet/item", "10.0.1.0/24", take_subnet, pub, sizeof pub);
 	by_tag(a, "DescribeSubnets", "subnetSet/item", "10.0.2.0/24", take_subnet, priv, sizeof priv);
 	by_tag(a, "DescribeSecurityGroups", "securityGroupInfo/item", NULL, take_group,
 	    group, sizeof group);
-	snprintf(keyname, sizeof keyname, "cellstress-%s", cfg.run);
+	snprintf(keyname, sizeof keyname, "cellstress-%s", cfg.o.run);
 	key_pair(a, keyname);
 
 	survey(a);
@@ -389,16 +395,22 @@ main(int argc, char *argv[])
 				launch(a, k, ami, k == 0 ? pub : priv, group, keyname);
 	}
 
-	/* Wait until every role runs: poll from 1 s, doubling to 15 s. */
-	deadline = aws_now_ms() + cfg.wait * 1000;
+	/* Wait until every role runs: poll from 1 s, doubling to 15 s. EC2 is
+	 * eventually consistent: an instance just launched may not be listed
+	 * yet, so a missing one we launched is pending, unless it was seen
+	 * terminated (spot capacity, a bad AMI); a missing one we did not
+	 * launch was terminated since the first look. */
+	deadline = aws_now_ms() + cfg.o.wait * 1000;
 	for (;;) {
 		survey(a);
 		pending = 0;
 		for (k = 0; k <= cfg.hosts; k++) {
 			role_name(k, role, sizeof role);
-			if (roles[k].id[0] == '\0')
-				errx(1, "%s: its instance is gone (terminated, or spot capacity "
-				    "reclaimed); run ec2-run again", role);
+			if (roles[k].id[0] == '\0' && (launched[k][0] == '\0' ||
+			    strcmp(roles[k].dead, launched[k]) == 0))
+				errx(1, "%s: instance %s terminated (spot capacity reclaimed, "
+				    "or it failed to start); run ec2-run again", role,
+				    launched[k][0] ? launched[k] : roles[k].dead[0] ? roles[k].dead : "-");
 			if (strcmp(roles[k].state, "running") != 0)
 				pending++;
 		}
@@ -406,11 +418,11 @@ main(int argc, char *argv[])
 			break;
 		if (!aws_pause(&delay, deadline))
 			errx(1, "DescribeInstances: %d instances not running after %lld s",
-			    pending, cfg.wait);
+			    pending, cfg.o.wait);
 	}
 
 	printf("# cellstress inventory: run %s, region %s, %lld hosts, %lld users\n",
-	    cfg.run, aws_config(a)->region, cfg.hosts, cfg.users);
+	    cfg.o.run, aws_config(a)->region, cfg.hosts, cfg.users);
 	printf("# bastion %s %s %s\n", roles[0].priv, roles[0].id,
 	    roles[0].pub[0] ? roles[0].pub : "-");
 	for (k = 1; k <= cfg.hosts; k++) {
@@ -421,6 +433,7 @@ main(int argc, char *argv[])
 	}
 	aws_close(a);
 	free(roles);
+	free(launched);
 	free(keydef);
 	fshut(stdout, "<stdout>");
 	return 0;

@@ -13,6 +13,8 @@
  * nothing is parked there in the normal case. Users ready to act wait in a
  * FIFO; users waiting for acks or receives sleep in a second FIFO (constant
  * delay, so it is sorted by wake time) and poll GET /api/user/U. */
+#include <sys/resource.h>
+
 #include <err.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,6 +37,7 @@
 #include "plan.h"
 
 #define FRIENDS_MAX 100000      /* friends accepted in a GET user answer */
+#define RESEND_MAX  30.0        /* s: longest pause between fruitless re-send rounds */
 
 static struct config {
 	const char *inventory;
@@ -45,7 +48,7 @@ static struct config {
 	const char *addr;         /* -a: cellsrv address (default: inventory) */
 	int         port;         /* -p: cellsrv HTTP port */
 	long long   window;       /* -w: unacked messages per user */
-	double      resend;       /* -r: seconds without ack progress before a re-send */
+	double      resend;       /* -r: s without ack progress before a re-send round (doubling) */
 	double      poll;         /* -P: seconds between polls of a waiting user */
 	double      timeout;      /* -t: seconds for the whole run */
 	double      req_timeout;  /* -T: seconds for one request */
@@ -74,6 +77,7 @@ struct user {
 	long long    next;        /* next new message id to send */
 	long long    cursor;      /* next id of a re-send round, 0 = none */
 	double       progress;    /* last time ack_id moved or a round began */
+	double       rs;          /* re-send after this long without progress */
 	double       wake;        /* sleeping until */
 	int          poll;        /* woke up: fetch the counters first */
 	struct user *link;        /* ready or sleep FIFO */
@@ -159,8 +163,10 @@ update(struct user *u, long long s, long long a, long long r, double t)
 	st.sent += s - u->send_id;
 	st.acked += a - u->ack_id;
 	st.received += r - u->recv_id;
-	if (a > u->ack_id)
+	if (a > u->ack_id) {
 		u->progress = t;
+		u->rs = cfg.resend;
+	}
 	u->send_id = s;
 	u->ack_id = a;
 	u->recv_id = r;
@@ -279,9 +285,10 @@ act(struct conn *c, struct user *u, double t)
 		return -1;
 	}
 	/* A re-send round: every id above SendAckId sent so far. */
-	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= cfg.resend) {
+	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= u->rs) {
 		u->cursor = u->ack_id + 1;
 		u->progress = t;
+		u->rs = u->rs * 2 > RESEND_MAX ? RESEND_MAX : u->rs * 2;
 	}
 	if (u->cursor != 0) {
 		if (u->cursor <= u->ack_id)
@@ -362,6 +369,7 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 		u->state = U_SEND;
 		u->next = s + 1;
 		st.sent0 += s;
+		u->rs = cfg.resend;
 		u->progress = t;
 	}
 	update(u, s, a, r, t);
@@ -537,6 +545,7 @@ main(int argc, char *argv[])
 {
 	struct event *tick, *prog, *tmo, *sigterm, *sigint;
 	struct timeval tv;
+	struct rusage ru;
 	long long i;
 	double secs;
 	int ch;
@@ -612,12 +621,16 @@ main(int argc, char *argv[])
 	if (nusers > 0)
 		event_base_dispatch(base);
 	secs = now() - t_start;
+	getrusage(RUSAGE_SELF, &ru);
 	if (!cfg.quiet)
 		progress_line();
 	printf("users=%lld done=%lld failed=%lld sent=%lld acked=%lld received=%lld retries=%lld "
-	    "requests=%lld errors=%lld http503=%lld http4xx=%lld seconds=%.3f msgs_per_s=%.0f\n",
-	    nusers, st.done, st.failed, st.sent, st.acked, st.received, st.retries, st.requests,
-	    st.errors, st.http503, st.http4xx, secs, secs > 0 ? (st.sent - st.sent0) / secs : 0);
+	    "sent_before=%lld requests=%lld errors=%lld http503=%lld http4xx=%lld seconds=%.3f "
+	    "msgs_per_s=%.0f cpu_s=%.3f maxrss_kb=%ld\n",
+	    nusers, st.done, st.failed, st.sent, st.acked, st.received, st.retries, st.sent0, st.requests,
+	    st.errors, st.http503, st.http4xx, secs, secs > 0 ? (st.sent - st.sent0) / secs : 0,
+	    ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+	    ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
 	fshut(stdout, "<stdout>");
 	for (i = 0; i < cfg.conns; i++) {
 		evhttp_connection_free(conns[i].evcon);

@@ -17,11 +17,8 @@
 #include "num.h"
 
 static struct config {
-	const char *run;            /* NULL with -A */
-	int         all;
-	long long   wait;           /* seconds to keep retrying DependencyViolation */
-	const char *region;
-} cfg = { NULL, 0, 600, NULL };
+	struct aws_opts o;          /* -r/-A, -R, -w: how long DependencyViolation is retried */
+} cfg = { { NULL, 0, NULL, 600 } };
 
 static long long deadline;
 
@@ -67,7 +64,7 @@ list(struct aws *a, const char *action, const char *set, const char *name,
 
 	l->n = 0;
 	if (name == NULL)
-		aws_param_run_filter(&p, 1, cfg.run);
+		aws_param_run_filter(&p, 1, cfg.o.run);
 	else {
 		aws_param(&p, "Filter.1.Name", "%s", name);
 		aws_param(&p, "Filter.1.Value.1", "%s", value);
@@ -212,31 +209,15 @@ main(int argc, char *argv[])
 	int ch;
 
 	while ((ch = getopt(argc, argv, "AhR:r:w:")) != -1) {
-		switch (ch) {
-		case 'A':
-			cfg.all = 1;
-			break;
-		case 'R':
-			cfg.region = optarg;
-			break;
-		case 'r':
-			cfg.run = optarg;
-			break;
-		case 'w':
-			cfg.wait = cs_optnum(ch, optarg, 1, 7200);
-			break;
-		default:
+		if (!aws_opt(&cfg.o, ch, optarg))
 			usage();
-		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 0 || (cfg.run == NULL) == !cfg.all)
+	if (argc != 0 || !aws_one_selection(&cfg.o))
 		usage();
-	if (cfg.run != NULL)
-		aws_check_run(cfg.run);
-	a = aws_open(cfg.region);
-	deadline = aws_now_ms() + cfg.wait * 1000;
+	a = aws_open(cfg.o.region);
+	deadline = aws_now_ms() + cfg.o.wait * 1000;
 
 	list(a, "DescribeVpcs", "vpcSet/item", NULL, NULL, &vpcs);
 	for (i = 0; i < vpcs.n; i++)

@@ -21,9 +21,8 @@
 #define PRIVATE_CIDR "10.0.2.0/24"
 
 static struct config {
-	const char *run;            /* run id: the value of the tag */
+	struct aws_opts o;          /* -r run id (the value of the tag), -R region */
 	const char *cidr;           /* operator's CIDR, the only ssh source */
-	const char *region;         /* NULL: from the AWS chain */
 	const char *zone;           /* availability zone, NULL: EC2 picks */
 } cfg;
 
@@ -66,7 +65,7 @@ find(struct aws *a, const char *action, const char *set, const char *field,
 
 	memset(f, 0, sizeof *f);
 	f->field = field;
-	aws_param_run_filter(&p, 1, cfg.run);
+	aws_param_run_filter(&p, 1, cfg.o.run);
 	if (name != NULL) {
 		aws_param(&p, "Filter.2.Name", "%s", name);
 		aws_param(&p, "Filter.2.Value.1", "%s", value);
@@ -74,7 +73,7 @@ find(struct aws *a, const char *action, const char *set, const char *field,
 	aws_each(a, action, &p, set, take, f);
 	if (f->n > 1)
 		warnx("%s: %d resources tagged %s=%s, using %s", action, f->n,
-		    AWS_TAG_KEY, cfg.run, f->id);
+		    AWS_TAG_KEY, cfg.o.run, f->id);
 	aws_params_free(&p);
 }
 
@@ -83,7 +82,7 @@ static void
 create(struct aws *a, const char *action, struct aws_params *p, const char *path,
     char *id, size_t len)
 {
-	xmlDoc *doc = aws_call(a, action, p);
+	xmlDoc *doc = aws_call_fresh(a, action, p);
 
 	aws_text(xmlDocGetRootElement(doc), path, id, len);
 	xmlFreeDoc(doc);
@@ -98,21 +97,25 @@ subnet(struct aws *a, const char *vpc, const char *cidr, const char *zone,
 {
 	struct aws_params p = { 0 };
 	char name[96];
+	xmlDoc *doc;
 
 	find(a, "DescribeSubnets", "subnetSet/item", "subnetId", "cidr-block", cidr, f);
 	if (f->id[0] != '\0')
 		return;
-	snprintf(name, sizeof name, "cellstress-%s-%s", cfg.run, role);
+	snprintf(name, sizeof name, "cellstress-%s-%s", cfg.o.run, role);
 	aws_param(&p, "VpcId", "%s", vpc);
 	aws_param(&p, "CidrBlock", "%s", cidr);
 	if (zone != NULL && *zone != '\0')
 		aws_param(&p, "AvailabilityZone", "%s", zone);
-	aws_param_tags(&p, 1, "subnet", cfg.run, name);
-	create(a, "CreateSubnet", &p, "subnet/subnetId", f->id, sizeof f->id);
-	/* found again for its zone */
-	find(a, "DescribeSubnets", "subnetSet/item", "subnetId", "cidr-block", cidr, f);
+	aws_param_tags(&p, 1, "subnet", cfg.o.run, name);
+	doc = aws_call_fresh(a, "CreateSubnet", &p);
+	aws_text(xmlDocGetRootElement(doc), "subnet/subnetId", f->id, sizeof f->id);
+	aws_text(xmlDocGetRootElement(doc), "subnet/availabilityZone", f->extra, sizeof f->extra);
+	xmlFreeDoc(doc);
+	aws_params_free(&p);
 	if (f->id[0] == '\0')
-		errx(1, "CreateSubnet: subnet %s not found by its tag after creation", cidr);
+		errx(1, "CreateSubnet: no subnet id in the answer");
+	f->n = 1;
 }
 
 /* An ingress rule; InvalidPermission.Duplicate means it is there already. */
@@ -135,7 +138,7 @@ ingress(struct aws *a, const char *group, const char *proto, int port,
 		aws_param(&p, "IpPermissions.1.IpRanges.1.CidrIp", "%s", cidr);
 	if (peer != NULL)
 		aws_param(&p, "IpPermissions.1.Groups.1.GroupId", "%s", peer);
-	if ((doc = aws_try(a, "AuthorizeSecurityGroupIngress", &p, &e)) == NULL)
+	if ((doc = aws_try_fresh(a, "AuthorizeSecurityGroupIngress", &p, &e)) == NULL)
 		aws_allow("AuthorizeSecurityGroupIngress", &e, dup);
 	xmlFreeDoc(doc);
 	aws_params_free(&p);
@@ -175,53 +178,47 @@ main(int argc, char *argv[])
 		case 'c':
 			cfg.cidr = optarg;
 			break;
-		case 'R':
-			cfg.region = optarg;
-			break;
-		case 'r':
-			cfg.run = optarg;
-			break;
 		case 'z':
 			cfg.zone = optarg;
 			break;
 		default:
-			usage();
+			if (!aws_opt(&cfg.o, ch, optarg))
+				usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 0 || cfg.run == NULL || cfg.cidr == NULL)
+	if (argc != 0 || cfg.o.run == NULL || cfg.cidr == NULL)
 		usage();
-	aws_check_run(cfg.run);
 	check_cidr(cfg.cidr);
-	a = aws_open(cfg.region);
+	a = aws_open(cfg.o.region);
 
 	/* VPC, DNS hostnames on. */
 	find(a, "DescribeVpcs", "vpcSet/item", "vpcId", NULL, NULL, &vpc);
 	if (vpc.id[0] == '\0') {
-		snprintf(name, sizeof name, "cellstress-%s", cfg.run);
+		snprintf(name, sizeof name, "cellstress-%s", cfg.o.run);
 		aws_param(&p, "CidrBlock", VPC_CIDR);
-		aws_param_tags(&p, 1, "vpc", cfg.run, name);
+		aws_param_tags(&p, 1, "vpc", cfg.o.run, name);
 		create(a, "CreateVpc", &p, "vpc/vpcId", vpc.id, sizeof vpc.id);
 	}
 	aws_param(&p, "VpcId", "%s", vpc.id);
 	aws_param(&p, "EnableDnsHostnames.Value", "true");
-	xmlFreeDoc(aws_call(a, "ModifyVpcAttribute", &p));
+	xmlFreeDoc(aws_call_fresh(a, "ModifyVpcAttribute", &p));
 	aws_params_free(&p);
 
 	/* Internet gateway, attached. */
 	find(a, "DescribeInternetGateways", "internetGatewaySet/item", "internetGatewayId",
 	    NULL, NULL, &igw);
 	if (igw.id[0] == '\0') {
-		snprintf(name, sizeof name, "cellstress-%s", cfg.run);
-		aws_param_tags(&p, 1, "internet-gateway", cfg.run, name);
+		snprintf(name, sizeof name, "cellstress-%s", cfg.o.run);
+		aws_param_tags(&p, 1, "internet-gateway", cfg.o.run, name);
 		create(a, "CreateInternetGateway", &p, "internetGateway/internetGatewayId",
 		    igw.id, sizeof igw.id);
 	}
 	if (strcmp(igw.extra, vpc.id) != 0) {
 		aws_param(&p, "InternetGatewayId", "%s", igw.id);
 		aws_param(&p, "VpcId", "%s", vpc.id);
-		xmlFreeDoc(aws_call(a, "AttachInternetGateway", &p));
+		xmlFreeDoc(aws_call_fresh(a, "AttachInternetGateway", &p));
 		aws_params_free(&p);
 	}
 
@@ -232,9 +229,9 @@ main(int argc, char *argv[])
 	/* Route table of the public subnet: 0.0.0.0/0 -> gateway. */
 	find(a, "DescribeRouteTables", "routeTableSet/item", "routeTableId", NULL, NULL, &rt);
 	if (rt.id[0] == '\0') {
-		snprintf(name, sizeof name, "cellstress-%s-public", cfg.run);
+		snprintf(name, sizeof name, "cellstress-%s-public", cfg.o.run);
 		aws_param(&p, "VpcId", "%s", vpc.id);
-		aws_param_tags(&p, 1, "route-table", cfg.run, name);
+		aws_param_tags(&p, 1, "route-table", cfg.o.run, name);
 		create(a, "CreateRouteTable", &p, "routeTable/routeTableId", rt.id, sizeof rt.id);
 	}
 	{
@@ -246,13 +243,13 @@ main(int argc, char *argv[])
 		aws_param(&p, "RouteTableId", "%s", rt.id);
 		aws_param(&p, "DestinationCidrBlock", "0.0.0.0/0");
 		aws_param(&p, "GatewayId", "%s", igw.id);
-		if ((doc = aws_try(a, "CreateRoute", &p, &e)) == NULL)
+		if ((doc = aws_try_fresh(a, "CreateRoute", &p, &e)) == NULL)
 			aws_allow("CreateRoute", &e, exists);
 		xmlFreeDoc(doc);
 		aws_params_free(&p);
 		aws_param(&p, "RouteTableId", "%s", rt.id);
 		aws_param(&p, "SubnetId", "%s", pub.id);
-		if ((doc = aws_try(a, "AssociateRouteTable", &p, &e)) == NULL)
+		if ((doc = aws_try_fresh(a, "AssociateRouteTable", &p, &e)) == NULL)
 			aws_allow("AssociateRouteTable", &e, assoc);
 		xmlFreeDoc(doc);
 		aws_params_free(&p);
@@ -262,12 +259,12 @@ main(int argc, char *argv[])
 	find(a, "DescribeSecurityGroups", "securityGroupInfo/item", "groupId", "vpc-id",
 	    vpc.id, &sg);
 	if (sg.id[0] == '\0') {
-		snprintf(name, sizeof name, "cellstress-%s", cfg.run);
+		snprintf(name, sizeof name, "cellstress-%s", cfg.o.run);
 		aws_param(&p, "GroupName", "%s", name);
 		aws_param(&p, "GroupDescription", "cellstress run %s: ssh from the operator, "
-		    "all traffic between members", cfg.run);
+		    "all traffic between members", cfg.o.run);
 		aws_param(&p, "VpcId", "%s", vpc.id);
-		aws_param_tags(&p, 1, "security-group", cfg.run, name);
+		aws_param_tags(&p, 1, "security-group", cfg.o.run, name);
 		create(a, "CreateSecurityGroup", &p, "groupId", sg.id, sizeof sg.id);
 	}
 	ingress(a, sg.id, "tcp", 22, cfg.cidr, NULL);

@@ -10,9 +10,14 @@ SSH_PORT=${SSH_PORT:-$((2200 + FIRST))}
 # jobserver; $BIN (exported by mk/test.mk) selects the tools.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
+# With REL=1 the directories are given relative to $TOP, as a user would;
+# pdir prints the prefix make sees (for targets like $(pdir)/results/h01/.ran).
+pdir() { if [ "${REL:-0}" = 1 ]; then realpath --relative-to="$TOP" "$T"; else echo "$T"; fi; }
 pm() {
+	local d
+	d=$(pdir)
 	make -C "$TOP" --no-print-directory NET="$NET" FIRST="$FIRST" SSH_PORT="$SSH_PORT" \
-		HOSTS_DIR="$T/hosts" RESULTS="$T/results" RUN_DIR="$T/run" STATE="$T/state" "$@"
+		HOSTS_DIR="$d/hosts" RESULTS="$d/results" RUN_DIR="$d/run" STATE="$d/state" "$@"
 }
 
 _pm_cleanup() { pm destroy >/dev/null 2>&1; _cleanup; }
@@ -76,11 +81,11 @@ hold() {
 # messages than the defaults (about 60,000 messages) so a run takes seconds.
 LAYOUT_T="HOSTS=3 USERS=3000 SAME=6 CROSS=4 MSGS=2"
 
-# cycle_test TRANSPORT: the whole pipeline with $LAYOUT_T over TRANSPORT,
-# then destroy; 13 cases.
+# cycle_test TRANSPORT APPENDFSYNC: the whole pipeline with $LAYOUT_T over
+# TRANSPORT, then destroy; 14 cases.
 cycle_test() {
-	local tr=$1 pids left
-	run pm -j3 provision deploy run check report $LAYOUT_T TRANSPORT="$tr"
+	local tr=$1 fsync=$2 pids left
+	run pm -j3 provision deploy run check report $LAYOUT_T TRANSPORT="$tr" APPENDFSYNC="$fsync"
 	ok "$rc" "TRANSPORT=$tr: make provision deploy run check report"
 	[ "$rc" = 0 ] || diag "$(tail -n 5 "$T/err")"
 	is "$(head -n 1 "$T/results/summary.txt" | grep -o 'hosts=[0-9]* ok=[0-9]* users=[0-9]*') $(head -n 1 "$T/results/summary.txt" |
@@ -89,9 +94,13 @@ cycle_test() {
 	ok "$(grep -q '^\[summary\] 3,000 users, [0-9,]* relations, [0-9,]* messages, all verified$' "$T/out"; echo $?)" \
 		"make printed the seed's closing line"
 	is "$(cut -f1 "$T/results/times.tsv" | tr '\n' ' ')" "provision deploy run check " "times.tsv has every phase's wall time"
-	is "$(grep -c '^| h0[123] | ' "$T/results/report.md")" 3 "report.md has a row per host"
+	is "$(grep -c '^| h0[123] | [0-9]* | [0-9]* | [0-9.]* | [0-9.]* |$' "$T/results/report.md") $(grep -c '^| h0[123] | [0-9.]* | [123] | ok | ' "$T/results/report.md")" \
+		"3 3" "report.md has each host's deploy and check row"
 	is "$(for h in h01 h02 h03; do [ -s "$T/results/$h/client.log" ] && tail -n 1 "$T/results/$h/check.txt" | grep -c ' lost=0 '; done | tr -d '\n')" \
 		111 "every host has client.log and a passing check.txt"
+	is "$(for k in appendonly appendfsync; do redis-cli -h "$(addr 2)" -p 7379 config get $k; done | tr '\n' ' ')" \
+		"appendonly yes appendfsync $fsync " \
+		"h02's redis-server: AOF on, appendfsync $fsync"
 	run pm -q "$T/results/h03/.checked"
 	is "$rc" 0 "make -q: h03 is checked"
 	run pm -j3 run check

@@ -11,6 +11,16 @@
 #    machine's own ~/.aws is read and no real AWS endpoint is ever used.
 # From then on moto checks the SigV4 signature of every request.
 
+# free_port ADDR BASE: the first port from BASE (up to BASE+99) where nothing
+# listens on ADDR, so two copies of a test (two worktrees) do not collide.
+free_port() {
+	local p
+	for p in $(seq "$2" $(($2 + 99))); do
+		(exec 3<>"/dev/tcp/$1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 moto_env() {
 	export HOME="$T/home"
 	mkdir -p "$HOME"
@@ -23,7 +33,8 @@ moto_env() {
 }
 
 start_moto() {
-	local addr=$1 port=$2 d="$T/moto"
+	local addr=$1 port d="$T/moto"
+	port=$(free_port "$addr" "$2") || { diag "no free port on $addr"; return 1; }
 	mkdir -p "$d"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj /CN=cellstress-test-ca 2>/dev/null &&
@@ -39,12 +50,14 @@ start_moto() {
 		-c "$d/srv.pem" -k "$d/srv.key" >"$d/log" 2>&1 &
 	MOTO_PID=$!
 	track "$MOTO_PID"
-	wait_port "$addr" "$port" 30 || { diag "moto_server did not start"; cat "$d/log" >&2; return 1; }
+	wait_port "$addr" "$port" 30 && sleep 0.2 && kill -0 "$MOTO_PID" 2>/dev/null ||
+		{ diag "moto_server did not start"; cat "$d/log" >&2; return 1; }
 	moto_env
 	export AWS_CA_BUNDLE="$d/ca.pem"
 	export AWS_ENDPOINT_URL="https://$addr:$port"
 	# The bootstrap calls are not checked: any key does.
 	AWS_ACCESS_KEY_ID=bootstrap AWS_SECRET_ACCESS_KEY=bootstrap sh -c '
+		umask 077
 		aws iam create-user --user-name cellstress >/dev/null &&
 		aws iam create-access-key --user-name cellstress \
 			--query "AccessKey.[AccessKeyId,SecretAccessKey]" --output text >"$1" &&
@@ -54,7 +67,6 @@ start_moto() {
 		aws iam attach-user-policy --user-name cellstress \
 			--policy-arn arn:aws:iam::123456789012:policy/allow-all' sh "$d/key" ||
 		{ diag "IAM bootstrap against moto failed"; return 1; }
-	chmod 600 "$d/key"
 	read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY <"$d/key"
 	export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 	[ -n "$AWS_SECRET_ACCESS_KEY" ] || { diag "no access key from moto"; return 1; }
@@ -64,6 +76,22 @@ start_moto() {
 # there (instances not terminated, VPCs, subnets, groups, route tables,
 # gateways, key pairs) and of any VPC 10.0.0.0/16, on one line; "" = none.
 aws_left() { python3 "$TOP/tests/aws-left.py"; }
+
+# stop_moto: moto_server takes seconds to exit on SIGTERM (more on a loaded
+# machine than lib.sh's 5 s grace): give it 30 before SIGKILL.
+stop_moto() {
+	kill "$MOTO_PID" 2>/dev/null || return 0
+	for _ in $(seq 300); do kill -0 "$MOTO_PID" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$MOTO_PID" 2>/dev/null; return 0
+}
+
+# moto_fixture ADDR PORT: start_moto (a test that cannot have it bails out),
+# then $AMI, an image moto knows, and the operator's key pair $T/id(.pub).
+moto_fixture() {
+	start_moto "$1" "$2" || { echo "Bail out! no moto_server"; exit 1; }
+	AMI=$(awsq ec2 describe-images --query 'Images[0].ImageId')
+	ssh-keygen -q -t ed25519 -N '' -C cellstress-test -f "$T/id" </dev/null
+}
 
 # awsq ARGS...: the aws CLI, text output, against the test moto.
 awsq() { aws "$@" --output text; }

@@ -3,6 +3,6 @@
 . "$(dirname "$0")/lib.sh"
 FIRST=11
 . "$(dirname "$0")/lib-pipeline.sh"
-plan 13
-cycle_test local
+plan 14
+cycle_test local everysec
 done_testing

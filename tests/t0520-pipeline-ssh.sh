@@ -4,6 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 FIRST=21
 . "$(dirname "$0")/lib-pipeline.sh"
-plan 13
-cycle_test ssh
+plan 14
+cycle_test ssh no
 done_testing

@@ -1,55 +1,80 @@
 # t0540-pipeline-resume: `make run` killed while the clients run (its whole
 # process group, as a dropped terminal would), the clients carry on detached
 # on their hosts; `make run` again waits for them without starting a second
-# one, restarts one killed on its host, and check passes (seed lesson 4).
+# one, restarts one killed on its host, and check passes (seed lesson 4);
+# a client recorded as failed is started again. Over TRANSPORT=local and ssh
+# (there the killed make drops the ssh connections to the hosts, the seed's
+# case).
 . "$(dirname "$0")/lib.sh"
 FIRST=41
 . "$(dirname "$0")/lib-pipeline.sh"
-plan 11
+plan 24
 
-run pm -j3 provision deploy $LAYOUT_T
-ok "$rc" "provision and deploy $LAYOUT_T"
+# resume_test TRANSPORT: 11 cases.
+resume_test() {
+	local tr=$1 mk n alive p p1 before
+	run pm -j3 provision deploy $LAYOUT_T TRANSPORT="$tr"
+	ok "$rc" "TRANSPORT=$tr: provision and deploy $LAYOUT_T"
 
-# make run in its own process group, so the test can kill all of it.
-setsid make -C "$TOP" --no-print-directory NET="$NET" FIRST="$FIRST" SSH_PORT="$SSH_PORT" \
-	HOSTS_DIR="$T/hosts" RESULTS="$T/results" RUN_DIR="$T/run" STATE="$T/state" -j3 run \
-	>"$T/run1.out" 2>&1 &
-mk=$!
-track "$mk"
-for _ in $(seq 200); do
-	n=$(ls "$T"/run/h0[123]/pid/msgclient.pid 2>/dev/null | wc -l)
-	[ "$n" = 3 ] && break
-	sleep 0.05
-done
-is "$n" 3 "all 3 clients started"
-sleep 0.3
-kill -TERM -- "-$mk"
-for _ in $(seq 100); do kill -0 "$mk" 2>/dev/null || break; sleep 0.05; done
-wait "$mk" 2>/dev/null
-ok "$( ! kill -0 "$mk" 2>/dev/null; echo $?)" "make run (and its process group) killed"
-before=$(cat "$T"/run/h0[123]/pid/msgclient.pid 2>/dev/null | tr '\n' ' ')
-alive=0
-for p in $before; do [ -n "$(still_running "$p")" ] && alive=$((alive + 1)); done
-ok "$( [ "$alive" -ge 1 ]; echo $?)" "clients survived the killed make ($alive of 3 still running)"
-is "$(ls "$T"/results/h0[123]/.ran 2>/dev/null | wc -l)" 0 "no host is stamped as run"
+	# make run in its own process group (job control), so the test can kill
+	# all of it: make, its shells, cs-host and ssh or the local cs-node.
+	set -m
+	pm -j3 run >"$T/run1.out" 2>&1 &
+	mk=$!
+	set +m
+	track "$mk"
+	for _ in $(seq 200); do
+		n=$(ls "$T"/run/h0[123]/pid/msgclient.pid 2>/dev/null | wc -l)
+		[ "$n" = 3 ] && break
+		sleep 0.05
+	done
+	is "$n" 3 "all 3 clients started"
+	sleep 0.3
+	kill -TERM -- "-$mk"
+	for _ in $(seq 100); do kill -0 "$mk" 2>/dev/null || break; sleep 0.05; done
+	wait "$mk" 2>/dev/null
+	ok "$( ! kill -0 "$mk" 2>/dev/null; echo $?)" "make run (and its process group) killed"
+	before=$(cat "$T"/run/h0[123]/pid/msgclient.pid 2>/dev/null | tr '\n' ' ')
+	alive=0
+	for p in $before; do [ -n "$(still_running "$p")" ] && alive=$((alive + 1)); done
+	ok "$( [ "$alive" -ge 1 ]; echo $?)" "clients survived the killed make ($alive of 3 still running)"
+	is "$(ls "$T"/results/h0[123]/.ran 2>/dev/null | wc -l)" 0 "no host is stamped as run"
 
-# h01's client dies too (as on a host crash): the next run restarts it and
-# it carries on from the server's state.
-read -r p1 <"$T/run/h01/pid/msgclient.pid"
-kill -KILL -- "-$p1" 2>/dev/null
-for _ in $(seq 100); do [ -z "$(still_running "$p1")" ] && break; sleep 0.05; done
-before=$(cat "$T"/run/h0[23]/pid/msgclient.pid | tr '\n' ' ')
+	# h01's client dies too (as on a host crash): the next run restarts it and
+	# it carries on from the server's state.
+	read -r p1 <"$T/run/h01/pid/msgclient.pid"
+	kill -KILL -- "-$p1" 2>/dev/null
+	for _ in $(seq 100); do [ -z "$(still_running "$p1")" ] && break; sleep 0.05; done
+	before=$(cat "$T"/run/h0[23]/pid/msgclient.pid | tr '\n' ' ')
 
-run pm -j3 run
-ok "$rc" "make run again completes"
-[ "$rc" = 0 ] || diag "$(tail -n 5 "$T/err")"
-is "$(cat "$T"/run/h0[123]/msgclient.start | wc -l) $(grep -c 'msgclient status=0' "$T"/results/h0[123]/client.log | cut -d: -f2 | tr '\n' ' ')" \
-	"3 1 1 1 " "each host's client finished with status 0"
-is "$(cat "$T"/run/h0[23]/pid/msgclient.pid | tr '\n' ' ')" "$before" "h02's and h03's clients were waited for, not started again"
-is "$(grep -c "^$p1\$" "$T/run/h01/pid/msgclient.pid")" 0 "h01's killed client was started again"
-run pm -j3 check
-ok "$rc" "make check passes after the resumed run"
-is "$(head -n 1 "$T/results/summary.txt" | grep -o 'lost=[0-9]*\|duplicated=[0-9]*\|disordered=[0-9]*' | tr '\n' ' ')" \
-	"lost=0 duplicated=0 disordered=0 " "summary: nothing lost, duplicated or out of order"
+	run pm -j3 run
+	ok "$rc" "make run again completes"
+	[ "$rc" = 0 ] || diag "$(tail -n 5 "$T/err")"
+	is "$(cat "$T"/run/h0[123]/msgclient.start | wc -l) $(grep -c 'msgclient status=0' "$T"/results/h0[123]/client.log | cut -d: -f2 | tr '\n' ' ')" \
+		"3 1 1 1 " "each host's client finished with status 0"
+	is "$(cat "$T"/run/h0[23]/pid/msgclient.pid | tr '\n' ' ')" "$before" "h02's and h03's clients were waited for, not started again"
+	is "$(grep -c "^$p1\$" "$T/run/h01/pid/msgclient.pid")" 0 "h01's killed client was started again"
+	run pm -j3 check
+	ok "$rc" "make check passes after the resumed run"
+	is "$(head -n 1 "$T/results/summary.txt" | grep -o 'lost=[0-9]*\|duplicated=[0-9]*\|disordered=[0-9]*' | tr '\n' ' ')" \
+		"lost=0 duplicated=0 disordered=0 " "summary: nothing lost, duplicated or out of order"
+	[ "$tr" = local ] && failed_client_test
+	run pm destroy
+}
 
+# failed_client_test: a client whose last run exited non-zero (recorded in
+# its msgclient.rc) is started again by the next make run; 2 cases.
+failed_client_test() {
+	local p0
+	read -r p0 <"$T/run/h02/pid/msgclient.pid"
+	echo "1 $(date +%s)" >"$T/run/h02/msgclient.rc"
+	rm -f "$T/results/h02/.ran"
+	run pm run-h02
+	ok "$rc" "make run-h02 after a failed client"
+	is "$(grep -c "^$p0\$" "$T/run/h02/pid/msgclient.pid") $(cut -d' ' -f1 "$T/run/h02/msgclient.rc")" "0 0" \
+		"the failed client was started again and finished with status 0"
+}
+
+resume_test local
+resume_test ssh
 done_testing

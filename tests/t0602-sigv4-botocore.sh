@@ -6,9 +6,7 @@
 . "$(dirname "$0")/moto.sh"
 plan 10
 
-start_moto 127.0.5.11 5611 || { echo "Bail out! no moto_server"; exit 1; }
-AMI=$(awsq ec2 describe-images --query 'Images[0].ImageId')
-ssh-keygen -q -t ed25519 -N '' -C t0602 -f "$T/id" </dev/null
+moto_fixture 127.0.5.11 5611
 export CELLSTRESS_AWS_TRACE="$T/trace"
 R=t0602
 vpc-make -r $R -c 203.0.113.0/24 >/dev/null &&
@@ -40,4 +38,5 @@ compare "moto's credentials"
 AWS_SESSION_TOKEN='FQoGZXIvYXdzE//token+with/slashes=' compare "with a session token"
 AWS_DEFAULT_REGION=ap-northeast-1 AWS_ENDPOINT_URL=https://ec2.ap-northeast-1.amazonaws.com \
 	compare "Tokyo endpoint, default port"
+stop_moto
 done_testing

@@ -3,13 +3,11 @@
 # result is cross-checked with the aws CLI.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/moto.sh"
-plan 50
+plan 60
 
-start_moto 127.0.5.10 5610 || { echo "Bail out! no moto_server"; exit 1; }
+moto_fixture 127.0.5.10 5610
 R=t0610
 CIDR=198.51.100.7/32
-AMI=$(awsq ec2 describe-images --query 'Images[0].ImageId')
-ssh-keygen -q -t ed25519 -N '' -C t0610 -f "$T/id" </dev/null
 F="Name=tag:cellstress:run,Values=$R"
 mine() { awsq ec2 "$@" | awk 'NF' | wc -l | tr -d ' '; }
 
@@ -17,7 +15,7 @@ mine() { awsq ec2 "$@" | awk 'NF' | wc -l | tr -d ' '; }
 WRONG=WrongSecretT0610xyz
 AWS_SECRET_ACCESS_KEY=$WRONG run vpc-make -r "$R" -c "$CIDR"
 is "$rc" 1 "wrong secret: exit 1"
-grep -q '^vpc-make: DescribeVpcs: AuthFailure: .*(request id ' "$T/err"
+grep -Eq '^vpc-make: DescribeVpcs: AuthFailure: .*\(request id [A-Za-z0-9-]+\)$' "$T/err"
 ok $? "wrong secret: one line 'vpc-make: DescribeVpcs: AuthFailure: ...'"
 is "$(wc -l <"$T/err" | tr -d ' ')" 1 "wrong secret: exactly one line on stderr"
 ! grep -q -e "$WRONG" -e "$AWS_SECRET_ACCESS_KEY" "$T/err" "$T/out"
@@ -85,6 +83,9 @@ is "$(awsq ec2 describe-key-pairs --filters "$F" --query 'KeyPairs[].KeyName')" 
 	"key pair imported and tagged"
 is "$(awsq ec2 describe-instances --filters "$F" --query 'Reservations[].Instances[].KeyName' | tr '\t' '\n' | sort -u)" \
 	"cellstress-$R" "every instance uses it"
+is "$(awsq ec2 describe-instances --filters "$F" --query 'Reservations[].Instances[].ClientToken' | tr '\t' '\n' | sort | tr '\n' ' ')" \
+	"cellstress-$R-bastion cellstress-$R-h01 cellstress-$R-h02 cellstress-$R-h03 cellstress-$R-h04 cellstress-$R-h05 " \
+	"each launched with ClientToken cellstress-RUN-ROLE"
 
 # 4. Again: same ClientTokens, same roles: nothing new is launched.
 run ec2-run -r "$R" -n 5 -u 1000 -k "$T/id.pub" -a "$AMI"
@@ -95,6 +96,18 @@ is "$(cat "$T/out")" "$(cat "$T/inv")" "second ec2-run prints the same inventory
 run vpc-make -r "$R" -c "$CIDR"
 is "$(cat "$T/out")" "$(cat "$T/vpc")" "second vpc-make finds the same network"
 is "$(mine describe-vpcs --filters "$F" --query 'Vpcs[].VpcId')" 1 "still one VPC"
+
+# A host terminated behind our back: ec2-run replaces that one only, under
+# a new ClientToken (the old one names the terminated instance on EC2).
+old=$(awk '$1 == "h02" { print $6 }' "$T/inv")
+aws ec2 terminate-instances --instance-ids "$old" >/dev/null
+run ec2-run -r "$R" -n 5 -u 1000 -k "$T/id.pub" -a "$AMI"
+is "$rc.$(grep -c launched "$T/err")" "0.1" "h02 terminated: ec2-run launches one instance"
+new=$(awk '$1 == "h02" { print $6 }' "$T/out")
+is "$(grep -v h02 "$T/out")" "$(grep -v h02 "$T/inv")" "... the other hosts unchanged"
+is "$(awk '$1 == "h02" { print $2 }' "$T/out").$([ "$new" != "$old" ]; echo $?)" "10.0.2.21.0" "... a new h02 at 10.0.2.21"
+is "$(awsq ec2 describe-instances --instance-ids "$new" --query 'Reservations[].Instances[].ClientToken')" \
+	"cellstress-$R-h02-1" "... launched with ClientToken cellstress-$R-h02-1"
 
 # 5. Destroy: nothing of ours left; a second destroy is a no-op.
 run vpc-delete -r "$R"
@@ -143,6 +156,22 @@ run vpc-delete -A
 is "$rc.$(tail -1 "$T/out")" "0.deleted 2 vpc" "vpc-delete -A deletes both half-made networks"
 is "$(aws_left)" "" "nothing of ours left after the interrupted provisions"
 
-# 7. Usage.
+# 7. The default AMI (Debian's account) is looked up, and its absence said;
+#    SPOT=1 asks for spot instances.
+run vpc-make -r t0610s -c "$CIDR"
+expect_fail 1 "^ec2-run: DescribeImages: no image debian-12-amd64-\\* of owner 136693071363 in region eu-west-1; give one with -a" \
+	"no Debian image in moto: a clear error" ec2-run -r t0610s -n 1 -u 1 -k "$T/id.pub"
+run ec2-run -r t0610s -n 1 -u 1 -k "$T/id.pub" -a "$AMI" -s
+is "$rc" 0 "ec2-run -s"
+is "$(awsq ec2 describe-instances --filters Name=tag:cellstress:run,Values=t0610s \
+	--query 'Reservations[].Instances[].InstanceLifecycle' | tr '\t' '\n' | sort | tr '\n' ' ')" "spot spot " \
+	"both instances are spot instances"
+run ec2-kill -r t0610s
+run vpc-delete -r t0610s
+is "$rc" 0 "spot run destroyed"
+is "$(aws_left)" "" "nothing left"
+
+# 8. Usage.
 expect_fail 2 "^usage: ec2-kill" "ec2-kill without -r or -A is a usage error" ec2-kill
+stop_moto
 done_testing

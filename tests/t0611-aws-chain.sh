@@ -74,34 +74,37 @@ is "$(region_of AWS_CONFIG_FILE="$T/config" AWS_REGION=sa-east-1 AWS_PROFILE=cs)
 # TLS: without our CA the certificate is refused at once, no retry.
 env -u AWS_CA_BUNDLE ec2-kill -r t0611 >"$T/out" 2>"$T/err"; rc=$?
 is "$rc" 1 "unknown CA: exit 1"
-grep -q '^ec2-kill: DescribeInstances: https://127.0.5.12:5612: .*certificate.*(attempt 1)$' "$T/err"
+grep -q "^ec2-kill: DescribeInstances: $AWS_ENDPOINT_URL: .*certificate.*(attempt 1)\$" "$T/err"
 ok $? "... certificate error, first attempt, not retried"
 AWS_CA_BUNDLE="$T/missing.pem" probe
 is "$rc" 1 "AWS_CA_BUNDLE naming no file: exit 1"
 
 # Connection refused: retried with backoff, bounded by AWS_MAX_ATTEMPTS.
+closed=$(free_port 127.0.5.12 5690)
 start=$(date +%s.%N)
-AWS_ENDPOINT_URL=https://127.0.5.12:5699 AWS_MAX_ATTEMPTS=4 probe
+AWS_ENDPOINT_URL=https://127.0.5.12:$closed AWS_MAX_ATTEMPTS=4 probe
 end=$(date +%s.%N)
 is "$rc" 1 "connection refused: exit 1"
-grep -q '^ec2-kill: DescribeInstances: https://127.0.5.12:5699: .*(attempt 4)$' "$T/err"; ok $? "... after 4 attempts"
+grep -q "^ec2-kill: DescribeInstances: https://127.0.5.12:$closed: .*(attempt 4)\$" "$T/err"; ok $? "... after 4 attempts"
 ok "$(awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s < 10) }'; echo $?)" "... within the bound (backoff ceilings 0.5+1+2 s)"
 AWS_MAX_ATTEMPTS=0 probe
 is "$rc" 1 "AWS_MAX_ATTEMPTS=0 is refused"
 
 # Throttling: RequestLimitExceeded / 503 retried, then success or a clear error.
-python3 "$TOP/tests/throttle-server.py" 127.0.5.12 5614 "$T/moto/srv.pem" "$T/moto/srv.key" 3 "$T/thr.log" &
+tp=$(free_port 127.0.5.12 5640)
+python3 "$TOP/tests/throttle-server.py" 127.0.5.12 "$tp" "$T/moto/srv.pem" "$T/moto/srv.key" 3 "$T/thr.log" &
 track $!
-wait_port 127.0.5.12 5614 10
-AWS_ENDPOINT_URL=https://127.0.5.12:5614 AWS_MAX_ATTEMPTS=5 probe
+wait_port 127.0.5.12 "$tp" 10
+AWS_ENDPOINT_URL=https://127.0.5.12:$tp AWS_MAX_ATTEMPTS=5 probe
 is "$rc.$(cat "$T/out")" "0.terminated 0" "throttled 3 times, then answered: success"
 is "$(head -5 "$T/thr.log" | wc -l | tr -d ' ')" 5 "4 DescribeInstances tries + 1 poll reached the server"
-AWS_ENDPOINT_URL=https://127.0.5.12:5614 AWS_MAX_ATTEMPTS=1 probe
+AWS_ENDPOINT_URL=https://127.0.5.12:$tp AWS_MAX_ATTEMPTS=1 probe
 is "$rc" 0 "no longer throttled: one attempt is enough"
-python3 "$TOP/tests/throttle-server.py" 127.0.5.12 5615 "$T/moto/srv.pem" "$T/moto/srv.key" 99 "$T/thr2.log" &
+tp=$(free_port 127.0.5.12 5650)
+python3 "$TOP/tests/throttle-server.py" 127.0.5.12 "$tp" "$T/moto/srv.pem" "$T/moto/srv.key" 99 "$T/thr2.log" &
 track $!
-wait_port 127.0.5.12 5615 10
-AWS_ENDPOINT_URL=https://127.0.5.12:5615 AWS_MAX_ATTEMPTS=3 probe
+wait_port 127.0.5.12 "$tp" 10
+AWS_ENDPOINT_URL=https://127.0.5.12:$tp AWS_MAX_ATTEMPTS=3 probe
 is "$rc.$(cat "$T/err")" \
 	"1.ec2-kill: DescribeInstances: RequestLimitExceeded: Request limit exceeded. (request id req-3)" \
 	"throttled for good: the last error, its request id, exit 1"
@@ -112,4 +115,5 @@ expect_fail 2 "^usage: vpc-make -r run -c operator-cidr" "vpc-make -h" vpc-make 
 expect_fail 2 "would open ssh to every address" "vpc-make refuses 0.0.0.0/0" vpc-make -r x -c 0.0.0.0/0
 expect_fail 2 "run id may hold only" "a bad run id" ec2-run -r 'a b' -n 2 -u 10
 expect_fail 2 "^ec2-run: -n: must be a number from 1 to 235" "HOSTS beyond the private subnet" ec2-run -r x -n 236 -u 1000
+stop_moto
 done_testing

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/moto.sh"
 plan 21
 
-start_moto 127.0.5.20 5620 || { echo "Bail out! no moto_server"; exit 1; }
-AMI=$(awsq ec2 describe-images --query 'Images[0].ImageId')
-ssh-keygen -q -t ed25519 -N '' -C t0620 -f "$T/id" </dev/null
+moto_fixture 127.0.5.20 5620
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 pa() {
 	make -C "$TOP" --no-print-directory HOSTS_DIR="$T/hosts" RESULTS="$T/results" \
@@ -76,4 +74,5 @@ run pa provision $P SSH_WAIT=1 SSH_WAIT_SECS=2
 ok "$([ "$rc" -ne 0 ] && grep -q '^\[h01\] provision failed: no ssh answer after 2 s' "$T/err"; echo $?)" \
 	"SSH_WAIT: no ssh answer -> provision fails, naming the host"
 pa destroy >/dev/null 2>&1
+stop_moto
 done_testing

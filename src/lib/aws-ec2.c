@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "num.h"
 
 void
 aws_check_run(const char *run)
@@ -82,4 +83,62 @@ aws_allow(const char *action, const struct aws_error *e, const char *const *code
 		if (strcmp(e->code, *codes) == 0)
 			return;
 	aws_die(action, e);
+}
+
+int
+aws_opt(struct aws_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'A':
+		o->all = 1;
+		return 1;
+	case 'R':
+		o->region = arg;
+		return 1;
+	case 'r':
+		aws_check_run(arg);
+		o->run = arg;
+		return 1;
+	case 'w':
+		o->wait = cs_optnum(ch, arg, 1, 7200);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+aws_one_selection(const struct aws_opts *o)
+{
+	return (o->run != NULL) != (o->all != 0);
+}
+
+xmlDoc *
+aws_try_fresh(struct aws *a, const char *action, const struct aws_params *p,
+    struct aws_error *e)
+{
+	long long deadline = aws_now_ms() + 30000;
+	int delay = 500;
+
+	for (;;) {
+		xmlDoc *doc = aws_try(a, action, p, e);
+		size_t n = strlen(e->code);
+
+		if (doc != NULL)
+			return doc;
+		if (strncmp(e->code, "Invalid", 7) != 0 || n < 9 ||
+		    strcmp(e->code + n - 9, ".NotFound") != 0 || !aws_pause(&delay, deadline))
+			return NULL;
+	}
+}
+
+xmlDoc *
+aws_call_fresh(struct aws *a, const char *action, const struct aws_params *p)
+{
+	struct aws_error e;
+	xmlDoc *doc = aws_try_fresh(a, action, p, &e);
+
+	if (doc == NULL)
+		aws_die(action, &e);
+	return doc;
 }

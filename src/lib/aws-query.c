@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -262,7 +263,26 @@ struct resp {
 	char   *buf;
 	size_t  len;
 	int     over;
+	char    rid[128];           /* x-amzn-RequestId header, when sent */
 };
+
+/* Keep the request id header: some error bodies (moto's AuthFailure) lack one. */
+static size_t
+header(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct resp *r = arg;
+	size_t n = sz * nm, k = sizeof "x-amzn-requestid:" - 1;
+
+	if (n > k && strncasecmp(p, "x-amzn-requestid:", k) == 0) {
+		size_t i = k, j = 0;
+		while (i < n && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		while (i < n && p[i] != '\r' && p[i] != '\n' && j + 1 < sizeof r->rid)
+			r->rid[j++] = p[i++];
+		r->rid[j] = '\0';
+	}
+	return n;
+}
 
 static size_t
 collect(char *p, size_t sz, size_t nm, void *arg)
@@ -397,7 +417,7 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 
 	for (attempt = 1;; attempt++) {
 		struct curl_slist *hl = NULL;
-		struct resp r = { NULL, 0, 0 };
+		struct resp r = { NULL, 0, 0, "" };
 		char amzdate[17], *authz, *line;
 		time_t t = time(NULL);
 		struct tm tm;
@@ -426,6 +446,8 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 		curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, collect);
 		curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, &r);
+		curl_easy_setopt(a->curl, CURLOPT_HEADERFUNCTION, header);
+		curl_easy_setopt(a->curl, CURLOPT_HEADERDATA, &r);
 		curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, errbuf);
 		rc = curl_easy_perform(a->curl);
 		curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, NULL);
@@ -454,6 +476,8 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 			return doc;
 		} else {
 			parse_error(&r, http, e);
+			if (e->request_id[0] == '\0')
+				snprintf(e->request_id, sizeof e->request_id, "%s", r.rid);
 			if ((http >= 500 || retryable_code(e->code)) && attempt < a->attempts &&
 			    now_ms() - start < RETRY_BUDGET_MS)
 				retry = 1;

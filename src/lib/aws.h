@@ -133,3 +133,27 @@ long long aws_now_ms(void);
 /* Exit 1 (like aws_die) unless e's code is one of the NULL-terminated codes:
  * errors that mean "already done" for idempotent tools. */
 void aws_allow(const char *action, const struct aws_error *e, const char *const *codes);
+
+/* The options the EC2 tools share: -r run, -A (every run), -R region,
+ * -w seconds to wait. */
+struct aws_opts {
+	const char *run;            /* NULL unless -r */
+	int         all;            /* -A */
+	const char *region;         /* NULL: from the AWS chain */
+	long long   wait;           /* -w, seconds (1..7200) */
+};
+
+/* Take option ch with argument arg into o (a bad -w exits 2); returns 0 when
+ * ch is not one of the shared options. */
+int aws_opt(struct aws_opts *o, int ch, const char *arg);
+
+/* After getopt: 1 when exactly one of -r and -A was given (and the run id is
+ * valid, else exit 2), 0 otherwise. */
+int aws_one_selection(const struct aws_opts *o);
+
+/* aws_try/aws_call for a call naming resources created moments ago: EC2 is
+ * eventually consistent, so an Invalid...NotFound answer is retried (pausing
+ * from 0.5 s, doubling) for up to 30 s before it counts. */
+xmlDoc *aws_try_fresh(struct aws *a, const char *action, const struct aws_params *p,
+                      struct aws_error *e);
+xmlDoc *aws_call_fresh(struct aws *a, const char *action, const struct aws_params *p);

@@ -167,7 +167,8 @@ canon_query(FILE *fp, const char *q)
 		}
 		p = amp ? amp + 1 : NULL;
 	}
-	qsort(pv, np, sizeof *pv, paircmp);
+	if (np > 1)
+		qsort(pv, np, sizeof *pv, paircmp);
 	for (i = 0; i < np; i++) {
 		fprintf(fp, "%s%s=%s", i ? "&" : "", pv[i].k, pv[i].v);
 		free(pv[i].k);

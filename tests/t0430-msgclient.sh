@@ -1,0 +1,99 @@
+# t0430-msgclient: msgclient's behaviour against a real cellsrv and
+# redis-server (one cell, 200 users, 127.0.3.20): usage errors, a cellsrv
+# that is not there (bounded by -t), one that starts late, progress and
+# summary lines, a finished run re-run, overload (503 + Retry-After), SIGTERM
+# and restart, and a server state that contradicts the plan (409).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cells.sh"
+plan 28
+
+M=3
+cells_setup 1 200 10 0 20 || exit 1
+rel=$(sed 's/.*relations=\([0-9]*\).*/\1/' "$T/load1")
+want=$((rel * M))
+A=${ADDR[1]}
+field() { tail -n 1 "$T/out" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+mc() { run msgclient -i "$T/inv" -k 1 -m $M "$@"; }
+
+expect_fail 2 '^usage: msgclient -i inventory -k cell' "no arguments: usage, exit 2" msgclient
+expect_fail 2 '^usage: msgclient' "-h: usage, exit 2" msgclient -h
+expect_fail 2 'msgclient: -C: must be a number from 1' "-C 0: exit 2" msgclient -i "$T/inv" -k 1 -C 0
+expect_fail 1 'msgclient: .*inv: no cell 2' "unknown cell: exit 1" msgclient -i "$T/inv" -k 2
+expect_fail 1 'msgclient: /nonexistent: No such file' "missing inventory: exit 1" msgclient -i /nonexistent -k 1
+
+# No cellsrv at all: gives up after -t seconds, exit 1, errors counted.
+mc -t 2
+is "$rc/$(field done)" 1/0 "no cellsrv: exit 1 after -t 2, no user done"
+grep -q 'msgclient: timeout after 2 s: 200 of 200 users not complete' "$T/err"; ok $? "no cellsrv: says so"
+[ "$(field errors)" -gt 0 ]; ok $? "no cellsrv: connection errors counted ($(field errors))"
+
+# cellsrv starts a second after the client: it backs off, connects, finishes.
+msgclient -i "$T/inv" -k 1 -m $M -t 120 >"$T/mc.out" 2>"$T/mc.err" &
+p=$!; track $p
+sleep 1
+cellsrv_start 1
+wait $p; rc=$?
+is "$rc" 0 "late cellsrv: msgclient completes, exit 0"
+[ -s "$T/mc.err" ] && diag "$(head -3 "$T/mc.err")"
+awk 'NF != 7 && !/^users=/ { bad = 1 } NF == 7 { for (i = 1; i <= 7; i++) if ($i !~ /^[0-9]+$/) bad = 1 }
+	END { exit bad }' "$T/mc.out"
+ok $? "every progress line is 7 numbers"
+is "$(awk 'NF == 7' "$T/mc.out" | tail -n 1 | cut -d' ' -f2-6)" "200 200 $want $want $want" \
+	"last progress line: 200 of 200 done, sent = acked = received = $want"
+cp "$T/mc.out" "$T/out"
+is "$(field users)/$(field done)/$(field failed)/$(field sent)/$(field received)" "200/200/0/$want/$want" \
+	"summary: users, done, failed, sent, received"
+run checkdb -i "$T/inv" -k 1 -m $M
+is "$rc" 0 "checkdb agrees: $(tail -n 1 "$T/out" | cut -d' ' -f1-9)"
+
+# A second run over the finished state: one GET per user, nothing sent.
+mc
+is "$rc/$(field requests)/$(field retries)/$(field sent_before)" "0/200/0/$want" \
+	"re-run after completion: exit 0, 200 requests, nothing re-sent"
+
+# Overload: cellsrv allowing 2 Redis calls in flight answers 503; the client
+# waits Retry-After and still finishes.
+redis-bulkload -f -h $A -p 7379 < <(gen-users -n 200 -c 1 -s 10) >/dev/null
+stop_pid ${CS[1]}
+cellsrv_start 1 -m 2
+mc -C 32 -t 120
+is "$rc" 0 "overloaded cellsrv: msgclient completes"
+[ "$(field http503)" -gt 0 ]; ok $? "overloaded cellsrv: 503 answers seen ($(field http503)) and honoured"
+run checkdb -i "$T/inv" -k 1 -m $M
+is "$rc" 0 "checkdb after the overloaded run"
+
+# SIGTERM mid-run: summary, exit 1; a second run finishes from the server.
+redis-bulkload -f -h $A -p 7379 < <(gen-users -n 200 -c 1 -s 10) >/dev/null
+stop_pid ${CS[1]}
+cellsrv_start 1
+msgclient -i "$T/inv" -k 1 -m $M -C 2 >"$T/mc.out" 2>"$T/mc.err" &
+p=$!; track $p
+wait_sent "$T/mc.out" 500 30
+ok $? "run under way"
+kill -TERM $p; wait $p; rc=$?
+is "$rc" 1 "SIGTERM: exit 1"
+grep -q '^users=200 done=' "$T/mc.out"; ok $? "SIGTERM: summary line printed"
+grep -q 'msgclient: signal 15: stopping' "$T/mc.err"; ok $? "SIGTERM: says so"
+mc
+is "$rc/$(field done)" 0/200 "second run completes"
+[ "$(field sent_before)" -gt 0 ] && [ "$(field sent_before)" -lt $want ]
+ok $? "second run started from the server's state (sent_before=$(field sent_before))"
+run checkdb -i "$T/inv" -k 1 -m $M
+is "$rc" 0 "checkdb after SIGTERM and re-run"
+
+# A server state that contradicts the plan: message 2 of user 7 accepted
+# (parked) with another body. When message 1 drains it, the client's own
+# message 2 conflicts: 409, the user fails; its friends then wait for its
+# messages until -t (they cannot complete), the others complete.
+redis-bulkload -f -h $A -p 7379 < <(gen-users -n 200 -c 1 -s 10) >/dev/null
+f=$(curl -s http://$A:9500/api/user/7 | sed 's/.*"friends":\[\([0-9]*\).*/\1/')
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://$A:9500/api/c/7/$f/2/?message=bogus")" 200 \
+	"a foreign message 2 of user 7 is parked"
+nf=$(curl -s http://$A:9500/api/user/7 | sed 's/.*"friends":\[\([0-9,]*\)\].*/\1/' | tr , '\n' | wc -l)
+mc -t 8
+is "$rc/$(field failed)/$(field done)" 1/1/$((199 - nf)) "conflict: exit 1, user 7 failed, all but its friends done"
+grep -q '^msgclient: user 7: message 2: HTTP 409' "$T/err"; ok $? "conflict: user 7 and message 2 named"
+run checkdb -i "$T/inv" -k 1 -m $M
+[ "$rc" -eq 1 ] && grep -q '^user 7: .*outbox' "$T/out"
+ok $? "checkdb finds user 7's bad outbox entry"
+done_testing

@@ -86,8 +86,16 @@ echo "peak RSS kB: redis-server$rhwm | cellsrv$shwm | msgclient$mhwm"
 if [ "$PERF" = 1 ]; then
 	out=${KEEP:-$T}
 	mkdir -p "$out"
-	perf report -i "$T/perf.servers" --no-children --sort comm,dso,sym --stdio 2>/dev/null | head -80 >"$out/perf-servers.txt"
-	perf report -i "$T/perf.mc1" --no-children --sort dso,sym --stdio 2>/dev/null | head -60 >"$out/perf-msgclient.txt"
-	echo "perf reports: $out/perf-servers.txt $out/perf-msgclient.txt"
+	# Flat profiles: share of samples by process kind and object (kernel,
+	# libc, libevent, redis...), then the top symbols of each kind.
+	perf report -i "$T/perf.servers" -g none --no-children --sort comm,dso --stdio 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -30 >"$out/perf-servers-dso.txt"
+	perf report -i "$T/perf.servers" -g none --no-children --comms cellsrv --sort sym --stdio 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -40 >"$out/perf-cellsrv.txt"
+	perf report -i "$T/perf.servers" -g none --no-children --comms redis-server --sort sym --stdio 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -40 >"$out/perf-redis.txt"
+	perf report -i "$T/perf.mc1" -g none --no-children --sort dso,sym --stdio 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -40 >"$out/perf-msgclient.txt"
+	echo "perf reports: $out/perf-servers-dso.txt $out/perf-cellsrv.txt $out/perf-redis.txt $out/perf-msgclient.txt"
 fi
 exit $fail

@@ -112,6 +112,21 @@ spawn() {
 # listening ADDR PORT: something accepts connections there.
 listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
+# healthz: cellsrv's /healthz answers 200 "ok" (bash's /dev/tcp, so a host
+# needs no curl; each read waits at most 1 s).
+healthz() {
+	(
+		local line body=""
+		exec 3<>"/dev/tcp/$addr/$PORT_HTTP" || exit 1
+		printf 'GET /healthz HTTP/1.0\r\nHost: %s\r\n\r\n' "$addr" >&3
+		IFS= read -r -t 1 line <&3 || exit 1
+		case $line in "HTTP/1."?" 200 "*) ;; *) exit 1 ;; esac
+		while IFS= read -r -t 1 line <&3 && [ "$line" != $'\r' ]; do :; done
+		IFS= read -r -t 1 body <&3
+		[ "$body" = ok ]
+	) 2>/dev/null
+}
+
 lastlog() { [ -s "$1" ] && tail -n 1 "$1" | tr -d '\r' | cut -c1-300; }
 
 # whoami: this host's inventory line: sets addr cell lo hi, and users cells.
@@ -153,11 +168,11 @@ do_deploy() {
 
 	spawn cellsrv log/cellsrv.log bin/cellsrv -i inventory -k "$cell"
 	for i in $(seq $((waitsecs * 10))); do
-		[ "$(curl -fsS --max-time 1 "http://$addr:$PORT_HTTP/healthz" 2>/dev/null)" = ok ] && break
+		healthz && break
 		alive cellsrv || die "cellsrv exited: $(lastlog log/cellsrv.log)"
 		sleep 0.1
 	done
-	[ "$(curl -fsS --max-time 1 "http://$addr:$PORT_HTTP/healthz" 2>/dev/null)" = ok ] ||
+	healthz ||
 		die "cellsrv on $addr:$PORT_HTTP/healthz not answering after $waitsecs s"
 	line=$(tail -n 1 log/load.log)
 	echo "cell=$cell addr=$addr $line deploy_seconds=$(since "$t0")"

@@ -25,6 +25,12 @@ CROSS     ?= 10
 MSGS      ?= 5
 SEED      ?= 1
 APPENDFSYNC ?= everysec#          redis appendfsync: always, everysec or no
+# 1: deploy ships a self-contained runtime (redis-server and the shared
+# libraries with the tools, mk/runtime.mk); local.mk: 0, aws.mk: 1. Like
+# APPENDFSYNC it is not part of the layout: it decides what a deploy ships,
+# each host's deploy replaces the host's whole bin/, and hosts deployed
+# either way run the same programs of the same distribution together.
+SHIP_RUNTIME ?= $(or $(PROVIDER_SHIP_RUNTIME),0)
 
 # Where a cluster's state lives; tests point these into a scratch directory.
 RESULTS   ?= results#              per-host logs, stamps, summary, report

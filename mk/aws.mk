@@ -12,6 +12,7 @@
 
 ifeq ($(PROVIDER),aws)
 PROVIDER_TRANSPORT  := ssh
+PROVIDER_SHIP_RUNTIME := 1#       a fresh AMI has no redis-server nor our libraries
 PROVIDER_REMOTE_DIR := cellstress
 
 OPERATOR_CIDR ?=#                 the only source ssh is open to: your address/32

@@ -6,6 +6,7 @@
 
 ifeq ($(PROVIDER),local)
 PROVIDER_TRANSPORT  := local
+PROVIDER_SHIP_RUNTIME := 0#       the hosts are this machine: bin/ as it is
 PROVIDER_REMOTE_DIR := $(abspath $(RUN_DIR))/%h
 SSHD = $(BIN)/cs-sshd -d $(STATE)/ssh -i $(INVENTORY) -c $(SSH_CONFIG) -p $(SSH_PORT)
 

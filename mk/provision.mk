@@ -34,9 +34,14 @@
 #                        host name (local: $(abspath $(RUN_DIR))/%h, since all
 #                        hosts share this machine; aws: cellstress, under the
 #                        login's home)
+#   PROVIDER_SHIP_RUNTIME  the default SHIP_RUNTIME: 1 when the hosts lack
+#                        redis-server or our tools' libraries (aws: a fresh
+#                        AMI), 0 when they have them (local); mk/runtime.mk
 #
 # WHAT A HOST SEES (cs-host ships, cs-node acts; both in bin/)
-# deploy ships with `tar -C $(BIN) . + inventory | tar -x` into REMOTE_DIR:
+# deploy ships with `tar -C $(BIN) . + inventory | tar -x` into REMOTE_DIR
+# (SHIP_RUNTIME=1: $(RUNTIME) instead of $(BIN), mk/runtime.mk; the host's
+# old bin/ is removed first, so it holds exactly what was shipped):
 # over `ssh -F $(SSH_CONFIG) hNN` (one ControlMaster connection per host)
 # for TRANSPORT=ssh, through a local pipe for TRANSPORT=local. Then in
 # REMOTE_DIR: bin/ inventory; redis/ (redis-server's AOF dir and redis.log);

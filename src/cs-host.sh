@@ -3,7 +3,8 @@
 # transport. TRANSPORT=local runs in the host's directory on this machine;
 # TRANSPORT=ssh goes through ssh -F SSH_CONFIG (ControlMaster: one connection
 # per host, reused by every step). make's per-host recipes call it:
-#   cs-host ... h07 ship BINDIR INVENTORY   tar bin/ + inventory into the host dir
+#   cs-host ... h07 ship BINDIR INVENTORY   BINDIR as the host dir's bin/ (the old
+#                                           one removed first) + the inventory
 #   cs-host ... h07 node ARGS...            run bin/cs-node -n h07 ARGS there
 #   cs-host ... h07 sh 'COMMAND'            run a shell command there
 # With -p PHASE a failure prints one line "[h07] PHASE failed: REASON" (the
@@ -36,6 +37,7 @@ shift $((OPTIND - 1))
 name=$1 what=$2
 shift 2
 dir=${dir//%h/$name}
+case $dir in ''|/) echo "cs-host: bad host directory \"$dir\"" >&2; exit 2 ;; esac
 case $transport in
 local) ;;
 ssh) [ -n "$cfg" ] || { echo "cs-host: TRANSPORT=ssh needs -F ssh_config" >&2; exit 2; } ;;
@@ -66,11 +68,13 @@ go() {
 		[ "$verbose" = 1 ] && echo "[$name] ship $bindir $inv -> $dir" >&2
 		bindir=$(cd "$bindir" && pwd) && invdir=$(cd "$(dirname "$inv")" && pwd) || return 1
 		# -C is relative to the one before: both directories are absolute.
+		# The host's bin/ is replaced, not merged: no program of an earlier
+		# deploy (e.g. a shipped runtime's) stays behind.
 		tar -cf - -C "$bindir" --transform 's,^\./,bin/,' . -C "$invdir" "$(basename "$inv")" |
 			if [ "$transport" = ssh ]; then
-				ssh -F "$cfg" "$name" "mkdir -p $(q "$dir") && tar -C $(q "$dir") -xf -"
+				ssh -F "$cfg" "$name" "mkdir -p $(q "$dir") && rm -rf $(q "$dir/bin") && tar -C $(q "$dir") -xf -"
 			else
-				mkdir -p "$dir" && tar -C "$dir" -xf -
+				mkdir -p "$dir" && rm -rf "$dir/bin" && tar -C "$dir" -xf -
 			fi
 		;;
 	node)

@@ -6,7 +6,10 @@
 # connection kills nothing, and recorded by PID under pid/ so stop finds it.
 #
 # Layout of a host directory:
-#   bin/ inventory         shipped by deploy (cs-host ship)
+#   bin/ inventory         shipped by deploy (cs-host ship); with SHIP_RUNTIME=1
+#                          bin/ also holds redis-server, redis-cli and lib/ (the
+#                          shared libraries they and our tools need), used
+#                          instead of the host's own
 #   redis/                 redis-server's dir: appendonlydir/, redis.log
 #   pid/NAME.pid           redis, cellsrv, msgclient (the client's session leader)
 #   log/NAME.log           cellsrv.log, msgclient.log, load.log
@@ -43,6 +46,13 @@ for v in "$same" "$cross" "$seed" "$msgs" "$waitsecs"; do
 	case $v in ''|*[!0-9]*) die "not a number: \"$v\"" ;; esac
 done
 case $fsync in always|everysec|no) ;; *) die "appendfsync must be always, everysec or no: \"$fsync\"" ;; esac
+
+# A shipped runtime: its redis programs, and its libraries first for every
+# program started from here (the tools, redis-server, redis-cli).
+REDIS_SERVER=redis-server REDIS_CLI=redis-cli
+[ -x bin/redis-server ] && REDIS_SERVER=$PWD/bin/redis-server
+[ -x bin/redis-cli ] && REDIS_CLI=$PWD/bin/redis-cli
+[ -d bin/lib ] && export LD_LIBRARY_PATH="$PWD/bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 PORT_REDIS=7379
 PORT_HTTP=9500
@@ -112,6 +122,21 @@ spawn() {
 # listening ADDR PORT: something accepts connections there.
 listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
+# healthz: cellsrv's /healthz answers 200 "ok" (bash's /dev/tcp, so a host
+# needs no curl; each read waits at most 1 s).
+healthz() {
+	(
+		local line body=""
+		exec 3<>"/dev/tcp/$addr/$PORT_HTTP" || exit 1
+		printf 'GET /healthz HTTP/1.0\r\nHost: %s\r\n\r\n' "$addr" >&3
+		IFS= read -r -t 1 line <&3 || exit 1
+		case $line in "HTTP/1."?" 200 "*) ;; *) exit 1 ;; esac
+		while IFS= read -r -t 1 line <&3 && [ "$line" != $'\r' ]; do :; done
+		IFS= read -r -t 1 body <&3
+		[ "$body" = ok ]
+	) 2>/dev/null
+}
+
 lastlog() { [ -s "$1" ] && tail -n 1 "$1" | tr -d '\r' | cut -c1-300; }
 
 # whoami: this host's inventory line: sets addr cell lo hi, and users cells.
@@ -136,15 +161,15 @@ do_deploy() {
 	listening "$addr" $PORT_HTTP && die "cellsrv address $addr:$PORT_HTTP already in use"
 	listening "$addr" $PORT_PEER && die "cellsrv peer address $addr:$PORT_PEER already in use"
 
-	spawn redis log/redis.out redis-server --bind "$addr" --port $PORT_REDIS \
+	spawn redis log/redis.out "$REDIS_SERVER" --bind "$addr" --port $PORT_REDIS \
 		--dir "$PWD/redis" --logfile "$PWD/redis/redis.log" --daemonize no \
 		--appendonly yes --appendfsync "$fsync" --save '' --protected-mode no
 	for i in $(seq $((waitsecs * 10))); do
-		[ "$(redis-cli -h "$addr" -p $PORT_REDIS ping 2>/dev/null)" = PONG ] && break
+		[ "$("$REDIS_CLI" -h "$addr" -p $PORT_REDIS ping 2>/dev/null)" = PONG ] && break
 		alive redis || die "redis-server on $addr:$PORT_REDIS exited: $(lastlog redis/redis.log)"
 		sleep 0.1
 	done
-	[ "$(redis-cli -h "$addr" -p $PORT_REDIS ping 2>/dev/null)" = PONG ] ||
+	[ "$("$REDIS_CLI" -h "$addr" -p $PORT_REDIS ping 2>/dev/null)" = PONG ] ||
 		die "redis-server on $addr:$PORT_REDIS not answering after $waitsecs s"
 
 	bin/gen-users -n "$users" -c "$cells" -s "$same" -x "$cross" -S "$seed" -k "$cell" |
@@ -153,11 +178,11 @@ do_deploy() {
 
 	spawn cellsrv log/cellsrv.log bin/cellsrv -i inventory -k "$cell"
 	for i in $(seq $((waitsecs * 10))); do
-		[ "$(curl -fsS --max-time 1 "http://$addr:$PORT_HTTP/healthz" 2>/dev/null)" = ok ] && break
+		healthz && break
 		alive cellsrv || die "cellsrv exited: $(lastlog log/cellsrv.log)"
 		sleep 0.1
 	done
-	[ "$(curl -fsS --max-time 1 "http://$addr:$PORT_HTTP/healthz" 2>/dev/null)" = ok ] ||
+	healthz ||
 		die "cellsrv on $addr:$PORT_HTTP/healthz not answering after $waitsecs s"
 	line=$(tail -n 1 log/load.log)
 	echo "cell=$cell addr=$addr $line deploy_seconds=$(since "$t0")"

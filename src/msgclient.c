@@ -545,6 +545,7 @@ main(int argc, char *argv[])
 {
 	struct event *tick, *prog, *tmo, *sigterm, *sigint;
 	struct timeval tv;
+	struct event_config *evcfg;
 	struct rusage ru;
 	long long i;
 	double secs;
@@ -581,8 +582,15 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((base = event_base_new()) == NULL)
+	/* The changelist folds each loop turn's epoll_ctl calls into one per
+	 * fd (every request re-arms its connection: epoll_ctl was 4% of the
+	 * profile). Unsafe only with dup()ed fds, which evhttp never makes. */
+	if ((evcfg = event_config_new()) == NULL)
+		errx(1, "event_config_new failed");
+	event_config_set_flag(evcfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	if ((base = event_base_new_with_config(evcfg)) == NULL)
 		errx(1, "event_base_new failed");
+	event_config_free(evcfg);
 	nusers = self->hi - self->lo + 1;
 	if ((users = calloc((size_t)nusers, sizeof *users)) == NULL ||
 	    (conns = calloc((size_t)cfg.conns, sizeof *conns)) == NULL)

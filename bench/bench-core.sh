@@ -94,8 +94,10 @@ if [ "$PERF" = 1 ]; then
 		grep -v '^#' | grep -v '^$' | head -40 >"$out/perf-cellsrv.txt"
 	perf report -i "$T/perf.servers" -g none --no-children --comms redis-server --sort sym --stdio 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -40 >"$out/perf-redis.txt"
+	perf report -i "$T/perf.mc1" -g none --no-children --sort dso --stdio 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -12 >"$out/perf-msgclient-dso.txt"
 	perf report -i "$T/perf.mc1" -g none --no-children --sort dso,sym --stdio 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -40 >"$out/perf-msgclient.txt"
-	echo "perf reports: $out/perf-servers-dso.txt $out/perf-cellsrv.txt $out/perf-redis.txt $out/perf-msgclient.txt"
+	echo "perf reports: $out/perf-servers-dso.txt $out/perf-msgclient-dso.txt $out/perf-cellsrv.txt $out/perf-redis.txt $out/perf-msgclient.txt"
 fi
 exit $fail

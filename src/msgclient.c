@@ -573,9 +573,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 0 || cfg.inventory == NULL || cfg.cell == 0)
 		usage();
-	inventory_load(cfg.inventory, &inv);
-	if ((self = inventory_cell(&inv, cfg.cell)) == NULL)
-		errx(1, "%s: no cell %lld", cfg.inventory, cfg.cell);
+	self = inventory_self(cfg.inventory, cfg.cell, &inv);
 	if (cfg.addr == NULL)
 		cfg.addr = self->addr;
 	snprintf(hosthdr, sizeof hosthdr, "%s:%d", cfg.addr, cfg.port);

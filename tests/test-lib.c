@@ -7,17 +7,8 @@
 #include "cells.h"
 #include "inventory.h"
 #include "num.h"
+#include "testhelp.h"
 
-static int n, failed;
-
-static void
-ok(int cond, const char *what)
-{
-	n++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", n, what);
-	if (!cond)
-		failed++;
-}
 
 static void
 test_cells(void)
@@ -108,7 +99,5 @@ main(void)
 	test_cells();
 	test_num();
 	test_inventory();
-	printf("1..%d\n", n);
-	printf("# %d tests, %d passed, %d failed\n", n, n - failed, failed);
-	return failed != 0;
+	return done_testing();
 }

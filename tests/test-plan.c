@@ -6,17 +6,8 @@
 #include <string.h>
 
 #include "plan.h"
+#include "testhelp.h"
 
-static int n, failed;
-
-static void
-ok(int cond, const char *what)
-{
-	n++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", n, what);
-	if (!cond)
-		failed++;
-}
 
 /* Is s[0..nf*msgs) a valid plan: each (fi, j) once, j = 1, 2, .. per fi? */
 static int
@@ -77,6 +68,5 @@ main(void)
 	ok(first_friend_varies, "first message not always to the first friend");
 	plan_build(1, 5, 1, 1, a, cnt);
 	ok(a[0].fi == 0 && a[0].j == 1, "one friend, one message: (0, 1)");
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return done_testing();
 }

@@ -95,6 +95,17 @@ inventory_cell(const struct inventory *inv, long long k)
 }
 
 const struct host *
+inventory_self(const char *path, long long k, struct inventory *inv)
+{
+	const struct host *h;
+
+	inventory_load(path, inv);
+	if ((h = inventory_cell(inv, k)) == NULL)
+		errx(1, "%s: no cell %lld", path, k);
+	return h;
+}
+
+const struct host *
 inventory_owner(const struct inventory *inv, long long uid)
 {
 	size_t a = 0, b = inv->n;

@@ -28,6 +28,11 @@ void inventory_load(const char *path, struct inventory *inv);
 /* The host of cell k, or NULL when there is none. */
 const struct host *inventory_cell(const struct inventory *inv, long long k);
 
+/* Load path and return the host of cell k: what a per-cell tool (cellsrv,
+ * msgclient, checkdb) starts with. Exits 1 naming the file when it has no
+ * cell k. */
+const struct host *inventory_self(const char *path, long long k, struct inventory *inv);
+
 /* The host whose range holds uid, or NULL. O(log n). */
 const struct host *inventory_owner(const struct inventory *inv, long long uid);
 

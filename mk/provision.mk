@@ -39,9 +39,11 @@
 #                        AMI), 0 when they have them (local); mk/runtime.mk
 #
 # WHAT A HOST SEES (cs-host ships, cs-node acts; both in bin/)
-# deploy ships with `tar -C $(BIN) . + inventory | tar -x` into REMOTE_DIR
-# (SHIP_RUNTIME=1: $(RUNTIME) instead of $(BIN), mk/runtime.mk; the host's
-# old bin/ is removed first, so it holds exactly what was shipped):
+# deploy ships $(BIN_TAR), the archive of $(BIN) as bin/, and a tar of the
+# inventory into REMOTE_DIR, one gzip stream extracted by `tar -xzi` there
+# (SHIP_RUNTIME=1: $(RUNTIME_TAR), of $(RUNTIME); both built once by
+# mk/runtime.mk; the host's old bin/ is removed first, so it holds exactly
+# what was shipped):
 # over `ssh -F $(SSH_CONFIG) hNN` (one ControlMaster connection per host)
 # for TRANSPORT=ssh, through a local pipe for TRANSPORT=local. Then in
 # REMOTE_DIR: bin/ inventory; redis/ (redis-server's AOF dir and redis.log);

@@ -3,8 +3,12 @@
 # transport. TRANSPORT=local runs in the host's directory on this machine;
 # TRANSPORT=ssh goes through ssh -F SSH_CONFIG (ControlMaster: one connection
 # per host, reused by every step). make's per-host recipes call it:
-#   cs-host ... h07 ship BINDIR INVENTORY   BINDIR as the host dir's bin/ (the old
-#                                           one removed first) + the inventory
+#   cs-host ... h07 ship SRC INVENTORY      SRC as the host dir's bin/ (the old
+#                                           one removed first) + the inventory;
+#                                           SRC is an archive of bin/... (a
+#                                           gzip'd tar, as make builds them:
+#                                           sent as it is) or a directory
+#                                           (archived on the fly)
 #   cs-host ... h07 node ARGS...            run bin/cs-node -n h07 ARGS there
 #   cs-host ... h07 sh 'COMMAND'            run a shell command there
 # With -p PHASE a failure prints one line "[h07] PHASE failed: REASON" (the
@@ -15,7 +19,7 @@ set -o pipefail
 
 usage() {
 	echo "usage: cs-host [-v] [-t transport (local)] [-F ssh_config] [-d remote_dir (%h)]" \
-	     "[-p phase] [-o out] [-e err] name ship bindir inventory | node args... | sh command" >&2
+	     "[-p phase] [-o out] [-e err] name ship bindir|archive.tar.gz inventory | node args... | sh command" >&2
 	exit 2
 }
 
@@ -62,19 +66,27 @@ go() {
 	case $what in
 	ship)
 		[ $# -eq 2 ] || usage
-		local bindir=$1 inv=$2 invdir
-		[ -d "$bindir" ] || { echo "cs-host: $bindir: no such directory" >&2; return 1; }
+		local src=$1 inv=$2
+		{ [ -d "$src" ] || [ -f "$src" ]; } && [ -r "$src" ] || { echo "cs-host: $src: no such directory or archive" >&2; return 1; }
 		[ -r "$inv" ] || { echo "cs-host: $inv: cannot read" >&2; return 1; }
-		[ "$verbose" = 1 ] && echo "[$name] ship $bindir $inv -> $dir" >&2
-		bindir=$(cd "$bindir" && pwd) && invdir=$(cd "$(dirname "$inv")" && pwd) || return 1
-		# -C is relative to the one before: both directories are absolute.
-		# The host's bin/ is replaced, not merged: no program of an earlier
-		# deploy (e.g. a shipped runtime's) stays behind.
-		tar -cf - -C "$bindir" --transform 's,^\./,bin/,' . -C "$invdir" "$(basename "$inv")" |
-			if [ "$transport" = ssh ]; then
-				ssh -F "$cfg" "$name" "mkdir -p $(q "$dir") && rm -rf $(q "$dir/bin") && tar -C $(q "$dir") -xf -"
+		[ "$verbose" = 1 ] && echo "[$name] ship $src $inv -> $dir" >&2
+		# One gzip stream: the archive of bin/ (sent byte for byte; a
+		# directory is archived here, as bin/...), then a second gzip
+		# member with a tar of the inventory alone, which tar -i (past the
+		# first tar's end-of-archive blocks) extracts too. The host's bin/
+		# is replaced, not merged: no program of an earlier deploy (e.g. a
+		# shipped runtime's) stays behind.
+		{
+			if [ -d "$src" ]; then
+				tar -C "$src" --transform 's,^\.,bin,' -czf - .
 			else
-				mkdir -p "$dir" && rm -rf "$dir/bin" && tar -C "$dir" -xf -
+				cat "$src"
+			fi && tar -C "$(dirname "$inv")" -czf - "$(basename "$inv")"
+		} |
+			if [ "$transport" = ssh ]; then
+				ssh -F "$cfg" "$name" "mkdir -p $(q "$dir") && rm -rf $(q "$dir/bin") && tar -C $(q "$dir") -xzif -"
+			else
+				mkdir -p "$dir" && rm -rf "$dir/bin" && tar -C "$dir" -xzif -
 			fi
 		;;
 	node)

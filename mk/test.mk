@@ -1,6 +1,7 @@
 # test.mk: `make test` builds everything, then prove runs every tests/t*.sh
 # (TAP). C unit tests live in tests/*.c, build into $(BUILD)/tests/, and are run
-# by their tests/t*.sh wrapper. `make bench-NAME` runs bench/bench-NAME.sh.
+# by their tests/t*.sh wrapper. Under SANITIZE=1 undefined behaviour stops
+# the program (UBSAN_OPTIONS halt_on_error), so a test sees it fail. `make bench-NAME` runs bench/bench-NAME.sh.
 
 UNIT_SRC  = $(sort $(wildcard tests/*.c))
 UNIT_BIN  = $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -10,6 +11,7 @@ PROVE_FLAGS ?=
 .PHONY: test check-build
 test: all $(UNIT_BIN)
 	@TOP=$(CURDIR) BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  prove $(PROVE_FLAGS) -e bash $(if $(T),$(T),$(TEST_SH))
 
 $(BUILD)/tests/%: tests/%.c $(LIB_A)

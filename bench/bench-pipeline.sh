@@ -29,6 +29,13 @@ for phase in provision deploy run check; do
 	[ "$rc" = 0 ] || { echo "bench-pipeline: make $phase failed:"; tail -n 5 "$S/$phase.out"; break; }
 done
 [ "$rc" = 0 ] && grep '^\[summary\]' "$S/check.out"
+# The clients' own summaries: requests per message shows what polling and
+# re-sending add; CPU shows where the run's time goes.
+cat "$S"/results/h*/client.log 2>/dev/null | grep -h '^users=' |
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } n++ }
+	END { if (n) printf "clients: %d, sent %d, requests %d (%.2f per message), retries %d, http503 %d, cpu %.1f s (%.1f us per message)\n",
+		n, t["sent"], t["requests"], t["requests"] / (t["sent"] ? t["sent"] : 1), t["retries"], t["http503"],
+		t["cpu_s"], t["cpu_s"] * 1e6 / (t["sent"] ? t["sent"] : 1) }'
 [ -s "$S/results/times.tsv" ] && echo "phase wall times (times.tsv):" && cut -f1,2 "$S/results/times.tsv" | sed 's/^/  /'
 echo "load after:  $(uptime)"
 t0=$(date +%s.%N)

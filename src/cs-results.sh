@@ -12,18 +12,21 @@
 #   report HOST...            results/report.md (on stdout) from the same
 set -u
 
+# usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-results -r results [-i inventory] [-l layout] phase name since host... | summary host... | report host..." >&2
-	exit 2
+	echo "usage: cs-results -r results [-i inventory] [-l layout] phase name since host... | summary host... | report host..." >&"$(( ${1:-2} ? 2 : 1 ))"
+	exit "${1:-2}"
 }
 die() { echo "cs-results: $*" >&2; exit 1; }
 
 res="" inv="" layout=""
+[ "${1:-}" = --help ] && usage 0
 while getopts r:i:l:h ch; do
 	case $ch in
 	r) res=$OPTARG ;;
 	i) inv=$OPTARG ;;
 	l) layout=$OPTARG ;;
+	h) usage 0 ;;
 	*) usage ;;
 	esac
 done

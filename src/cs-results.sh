@@ -46,11 +46,14 @@ do_phase() {
 	if [ "$phase" = provision ]; then
 		line=$(awk -v a="$since" -v b="$now" -v n=$# 'BEGIN { printf "%s\t%.2f\t%d\t%.0f\n", "provision", b - a, n, b }')
 	else
+		# a host counts when its time file was written since the phase
+		# began (to the nanosecond: a host redone by `make deploy-h07` in
+		# the same second as this make's start is not part of this phase)
 		line=$(for h; do
 			f=$res/$h/$phase.time
-			[ -s "$f" ] && [ "$(stat -c %Y "$f")" -ge "${since%.*}" ] && cat "$f"
-		done | awk -v p="$phase" '
-			NF >= 2 { n++; if (!s || $1 < s) s = $1; if ($2 > e) e = $2 }
+			[ -s "$f" ] && echo "$(stat -c %.9Y "$f") $(head -n 1 "$f")"
+		done | awk -v p="$phase" -v since="$since" '
+			$1 >= since && NF >= 3 { n++; if (!s || $2 < s) s = $2; if ($3 > e) e = $3 }
 			END { if (n) printf "%s\t%.2f\t%d\t%.0f\n", p, e - s, n, e }')
 	fi
 	if [ -z "$line" ]; then

@@ -34,8 +34,15 @@ AWS_STATE      = $(abspath $(STATE))/aws
 RUN_ID ?= $(shell cat $(RUN_ID_FILE) 2>/dev/null)
 AWS_SELECT = $(if $(RUN_ID),-r $(RUN_ID),-A)
 
-provider-provision:
+# Checked before provision-layout writes $(LAYOUT): a refused provision
+# leaves no layout behind that later phases would adopt (and a destroy without
+# a run id would take for a run: ec2-kill -A).
+.PHONY: aws-check
+provision-layout: aws-check
+aws-check:
 	$(Q)test -n '$(OPERATOR_CIDR)' || { echo "PROVIDER=aws: set OPERATOR_CIDR to the address ssh may come from (e.g. OPERATOR_CIDR=203.0.113.7/32)" >&2; exit 1; }
+
+provider-provision:
 	$(Q)test -s $(RUN_ID_FILE) || echo '$(or $(RUN_ID),cs-$(shell date -u +%Y%m%d-%H%M%S)-$(shell od -An -N2 -tx2 /dev/urandom | tr -d " "))' >$(RUN_ID_FILE)
 	@echo "[provision] aws run $$(cat $(RUN_ID_FILE)): $(HOSTS) x $(INSTANCE_TYPE) + bastion $(BASTION_TYPE), ssh from $(OPERATOR_CIDR)"
 	$(Q)$(BIN)/vpc-make $(AWS_FLAGS) -r "$$(cat $(RUN_ID_FILE))" -c '$(OPERATOR_CIDR)' >$(HOSTS_DIR)/vpc.tmp && mv $(HOSTS_DIR)/vpc.tmp $(HOSTS_DIR)/vpc

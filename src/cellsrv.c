@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -1387,14 +1388,19 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: cellsrv -i inventory -k cell [-a addr] [-R redis_addr] "
+	fprintf(fp, "usage: cellsrv -i inventory -k cell [-a addr] [-R redis_addr] "
 	    "[-p http_port=%d] [-P peer_port=%d] [-r redis_port=%d] [-m max_inflight=%lld] "
 	    "[-b peer_buf_bytes=%lld] [-w send_window=%lld] [-q | -v]\n",
 	    PORT_HTTP, PORT_PEER, PORT_REDIS, cfg.max_inflight, cfg.peer_buf, cfg.window);
-	exit(2);
+	exit(status);
 }
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
 
 int
 main(int argc, char *argv[])
@@ -1406,7 +1412,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:b:hi:k:m:P:p:qR:r:vw:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:b:hi:k:m:P:p:qR:r:vw:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
 		case 'b': cfg.peer_buf = cs_optnum(ch, optarg, 4096, 1LL << 34); break;
@@ -1420,13 +1426,14 @@ main(int argc, char *argv[])
 		case 'r': cfg.redis_port = (int)cs_optnum(ch, optarg, 1, 65535); break;
 		case 'v': cfg.verbose = 2; break;
 		case 'w': cfg.window = cs_optnum(ch, optarg, 1, 1LL << 30); break;
-		default: usage();
+		case 'h': usage(stdout, 0); break;
+		default: usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 0 || cfg.inventory == NULL || cfg.cell == 0)
-		usage();
+		usage(stderr, 2);
 
 	self = inventory_self(cfg.inventory, cfg.cell, &inv);
 	if (cfg.addr == NULL)

@@ -17,6 +17,7 @@
  *   corrupt     entries that are not "F SEQ K F-U-j" with F a friend,
  *               1 <= j <= MSGS, SEQ = j and K >= 1 */
 #include <err.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -340,12 +341,17 @@ done:
 }
 
 static void
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: checkdb -i inventory -k cell [-m msgs=%lld] [-R redis_addr] "
+	fprintf(fp, "usage: checkdb -i inventory -k cell [-m msgs=%lld] [-R redis_addr] "
 	    "[-r redis_port=%d] [-b batch=%lld]\n", cfg.msgs, PORT_REDIS, cfg.batch);
-	exit(2);
+	exit(status);
 }
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
 
 int
 main(int argc, char *argv[])
@@ -360,7 +366,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "b:hi:k:m:R:r:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:hi:k:m:R:r:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': cfg.batch = cs_optnum(ch, optarg, 1, 100000); break;
 		case 'i': cfg.inventory = optarg; break;
@@ -368,13 +374,14 @@ main(int argc, char *argv[])
 		case 'm': cfg.msgs = cs_optnum(ch, optarg, 1, 1000000); break;
 		case 'R': cfg.redis_addr = optarg; break;
 		case 'r': cfg.redis_port = (int)cs_optnum(ch, optarg, 1, 65535); break;
-		default: usage();
+		case 'h': usage(stdout, 0); break;
+		default: usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 0 || cfg.inventory == NULL || cfg.cell == 0)
-		usage();
+		usage(stderr, 2);
 	self = inventory_self(cfg.inventory, cfg.cell, &inv);
 	if (cfg.redis_addr == NULL)
 		cfg.redis_addr = self->addr;

@@ -17,13 +17,15 @@
 set -u
 set -o pipefail
 
+# usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
 	echo "usage: cs-host [-v] [-t transport (local)] [-F ssh_config] [-d remote_dir (%h)]" \
-	     "[-p phase] [-o out] [-e err] name ship bindir|archive.tar.gz inventory | node args... | sh command" >&2
-	exit 2
+	     "[-p phase] [-o out] [-e err] name ship bindir|archive.tar.gz inventory | node args... | sh command" >&"$(( ${1:-2} ? 2 : 1 ))"
+	exit "${1:-2}"
 }
 
 transport=local cfg="" dir=%h phase="" out="" errf="" verbose=0
+[ "${1:-}" = --help ] && usage 0
 while getopts vt:F:d:p:o:e:h ch; do
 	case $ch in
 	v) verbose=1 ;;
@@ -33,6 +35,7 @@ while getopts vt:F:d:p:o:e:h ch; do
 	p) phase=$OPTARG ;;
 	o) out=$OPTARG ;;
 	e) errf=$OPTARG ;;
+	h) usage 0 ;;
 	*) usage ;;
 	esac
 done

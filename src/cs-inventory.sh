@@ -7,13 +7,15 @@
 # in cell order (a cloud provider's launch output). -q only checks the layout.
 set -u
 
+# usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-inventory [-q] -n users -c cells [-a net [-f first (1)]]" >&2
-	exit 2
+	echo "usage: cs-inventory [-q] -n users -c cells [-a net [-f first (1)]]" >&"$(( ${1:-2} ? 2 : 1 ))"
+	exit "${1:-2}"
 }
 die() { echo "cs-inventory: $*" >&2; exit 1; }
 
 users="" cells="" net="" first=1 quiet=0
+[ "${1:-}" = --help ] && usage 0
 while getopts qn:c:a:f:h ch; do
 	case $ch in
 	q) quiet=1 ;;
@@ -21,6 +23,7 @@ while getopts qn:c:a:f:h ch; do
 	c) cells=$OPTARG ;;
 	a) net=$OPTARG ;;
 	f) first=$OPTARG ;;
+	h) usage 0 ;;
 	*) usage ;;
 	esac
 done

@@ -20,13 +20,15 @@ set -o pipefail
 
 prog=cs-node
 die() { echo "$prog: $*" >&2; exit 1; }
+# usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
 	echo "usage: cs-node -n name [-s same (20)] [-x cross (10)] [-S seed (1)] [-m msgs (5)]" \
-	     "[-f appendfsync (everysec)] [-w wait_secs (30)] deploy | run | check | stop | status" >&2
-	exit 2
+	     "[-f appendfsync (everysec)] [-w wait_secs (30)] deploy | run | check | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
+	exit "${1:-2}"
 }
 
 name="" same=20 cross=10 seed=1 msgs=5 fsync=everysec waitsecs=30
+[ "${1:-}" = --help ] && usage 0
 while getopts n:s:x:S:m:f:w:h ch; do
 	case $ch in
 	n) name=$OPTARG ;;
@@ -36,6 +38,7 @@ while getopts n:s:x:S:m:f:w:h ch; do
 	m) msgs=$OPTARG ;;
 	f) fsync=$OPTARG ;;
 	w) waitsecs=$OPTARG ;;
+	h) usage 0 ;;
 	*) usage ;;
 	esac
 done

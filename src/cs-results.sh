@@ -12,18 +12,21 @@
 #   report HOST...            results/report.md (on stdout) from the same
 set -u
 
+# usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-results -r results [-i inventory] [-l layout] phase name since host... | summary host... | report host..." >&2
-	exit 2
+	echo "usage: cs-results -r results [-i inventory] [-l layout] phase name since host... | summary host... | report host..." >&"$(( ${1:-2} ? 2 : 1 ))"
+	exit "${1:-2}"
 }
 die() { echo "cs-results: $*" >&2; exit 1; }
 
 res="" inv="" layout=""
+[ "${1:-}" = --help ] && usage 0
 while getopts r:i:l:h ch; do
 	case $ch in
 	r) res=$OPTARG ;;
 	i) inv=$OPTARG ;;
 	l) layout=$OPTARG ;;
+	h) usage 0 ;;
 	*) usage ;;
 	esac
 done
@@ -43,11 +46,14 @@ do_phase() {
 	if [ "$phase" = provision ]; then
 		line=$(awk -v a="$since" -v b="$now" -v n=$# 'BEGIN { printf "%s\t%.2f\t%d\t%.0f\n", "provision", b - a, n, b }')
 	else
+		# a host counts when its time file was written since the phase
+		# began (to the nanosecond: a host redone by `make deploy-h07` in
+		# the same second as this make's start is not part of this phase)
 		line=$(for h; do
 			f=$res/$h/$phase.time
-			[ -s "$f" ] && [ "$(stat -c %Y "$f")" -ge "${since%.*}" ] && cat "$f"
-		done | awk -v p="$phase" '
-			NF >= 2 { n++; if (!s || $1 < s) s = $1; if ($2 > e) e = $2 }
+			[ -s "$f" ] && echo "$(stat -c %.9Y "$f") $(head -n 1 "$f")"
+		done | awk -v p="$phase" -v since="$since" '
+			$1 >= since && NF >= 3 { n++; if (!s || $2 < s) s = $2; if ($3 > e) e = $3 }
 			END { if (n) printf "%s\t%.2f\t%d\t%.0f\n", p, e - s, n, e }')
 	fi
 	if [ -z "$line" ]; then

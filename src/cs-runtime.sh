@@ -22,9 +22,10 @@ export LC_ALL=C
 
 prog=cs-runtime
 die() { echo "$prog: $*" >&2; exit 1; }
+# usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-runtime build dir program|name=program... | check dir" >&2
-	exit 2
+	echo "usage: cs-runtime build dir program|name=program... | check dir" >&"$(( ${1:-2} ? 2 : 1 ))"
+	exit "${1:-2}"
 }
 
 # glibc NAME: NAME (a DT_NEEDED soname, or ld.so's path) is one of glibc's
@@ -112,7 +113,7 @@ do_check() {
 
 [ $# -ge 1 ] || usage
 case $1 in
--h|--help) usage ;;
+-h|--help) usage 0 ;;
 build) [ $# -ge 3 ] || usage; shift; do_build "$@" ;;
 check) [ $# -eq 2 ] || usage; do_check "$2" ;;
 *) usage ;;

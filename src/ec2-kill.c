@@ -5,6 +5,7 @@
  * -p PRICES (data/ec2-prices.tsv: region type usd-per-hour), the estimated
  * cost. Idempotent: nothing left to kill is success. */
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,11 +41,11 @@ static struct inst *list;
 static size_t nlist, caplist;
 
 static void
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: ec2-kill (-r run | -A) [-p prices.tsv (none)] "
+	fprintf(fp, "usage: ec2-kill (-r run | -A) [-p prices.tsv (none)] "
 	    "[-w wait-seconds (600)] [-R region (AWS chain)]\n");
-	exit(2);
+	exit(status);
 }
 
 /* Hours from an ISO 8601 launchTime to now; billing's 60 s minimum. */
@@ -157,6 +158,11 @@ load_prices(const char *path, const char *region)
 	fclose(fp);
 }
 
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -166,16 +172,18 @@ main(int argc, char *argv[])
 	int ch, delay = 1000;
 	struct aws *a;
 
-	while ((ch = getopt(argc, argv, "Ahp:R:r:w:")) != -1) {
-		if (ch == 'p')
+	while ((ch = getopt_long(argc, argv, "Ahp:R:r:w:", longopts, NULL)) != -1) {
+		if (ch == 'h')
+			usage(stdout, 0);
+		else if (ch == 'p')
 			cfg.prices = optarg;
 		else if (!aws_opt(&cfg.o, ch, optarg))
-			usage();
+			usage(stderr, 2);
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 0 || !aws_one_selection(&cfg.o))
-		usage();
+		usage(stderr, 2);
 	a = aws_open(cfg.o.region);
 	if (cfg.prices != NULL)
 		load_prices(cfg.prices, aws_config(a)->region);

@@ -7,6 +7,7 @@
  * replacement of a terminated one), so a retried call never launches twice. Waits until all run, then prints the inventory:
  * "name addr cell lo hi instance-id public-addr" (the bastion as a comment). */
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +50,13 @@ static struct inst *roles;      /* roles[0] bastion, roles[k] host k */
 static char (*launched)[32];    /* ids this call launched, by role */
 
 static void
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: ec2-run -r run -n hosts -u users [-k pubkey "
+	fprintf(fp, "usage: ec2-run -r run -n hosts -u users [-k pubkey "
 	    "(~/.ssh/id_ed25519.pub)] [-t type (c5.large)] [-T bastion-type (t3.micro)] "
 	    "[-a ami (newest Debian 12 amd64)] [-s (spot)] [-w wait-seconds (600)] "
 	    "[-R region (AWS chain)]\n");
-	exit(2);
+	exit(status);
 }
 
 static void
@@ -315,6 +316,11 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
 	fprintf(stderr, "ec2-run: launched %s %s %s\n", role, roles[k].id, ip);
 }
 
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -324,7 +330,7 @@ main(int argc, char *argv[])
 	struct aws *a;
 	const char *why;
 
-	while ((ch = getopt(argc, argv, "a:hk:n:R:r:sT:t:u:w:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:hk:n:R:r:sT:t:u:w:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			cfg.ami = optarg;
@@ -347,15 +353,18 @@ main(int argc, char *argv[])
 		case 'u':
 			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);
 			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
 		default:
 			if (!aws_opt(&cfg.o, ch, optarg))
-				usage();
+				usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 0 || cfg.o.run == NULL || cfg.hosts == 0 || cfg.users == 0)
-		usage();
+		usage(stderr, 2);
 	if ((why = cells_check(cfg.users, cfg.hosts)) != NULL)
 		errx(2, "-u %lld -n %lld: %s", cfg.users, cfg.hosts, why);
 	if (cfg.key == NULL) {

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include <err.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -530,15 +531,20 @@ optsec(int opt, const char *arg, long long max)
 }
 
 static void
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: msgclient -i inventory -k cell [-m msgs=%lld] [-C connections=%lld] "
+	fprintf(fp, "usage: msgclient -i inventory -k cell [-m msgs=%lld] [-C connections=%lld] "
 	    "[-S seed=%llu] [-a addr] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
 	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t timeout_s=%.0f] [-q]\n",
 	    cfg.msgs, cfg.conns, (unsigned long long)cfg.seed, PORT_HTTP, cfg.window,
 	    cfg.resend * 1000, cfg.poll * 1000, cfg.req_timeout, cfg.timeout);
-	exit(2);
+	exit(status);
 }
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
 
 int
 main(int argc, char *argv[])
@@ -551,7 +557,7 @@ main(int argc, char *argv[])
 	double secs;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:C:hi:k:m:P:p:qr:S:T:t:w:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:C:hi:k:m:P:p:qr:S:T:t:w:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
 		case 'C': cfg.conns = cs_optnum(ch, optarg, 1, 4096); break;
@@ -566,13 +572,14 @@ main(int argc, char *argv[])
 		case 'T': cfg.req_timeout = (double)cs_optnum(ch, optarg, 1, 3600); break;
 		case 't': cfg.timeout = (double)cs_optnum(ch, optarg, 1, 7 * 86400); break;
 		case 'w': cfg.window = cs_optnum(ch, optarg, 1, 1 << 20); break;
-		default: usage();
+		case 'h': usage(stdout, 0); break;
+		default: usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 0 || cfg.inventory == NULL || cfg.cell == 0)
-		usage();
+		usage(stderr, 2);
 	self = inventory_self(cfg.inventory, cfg.cell, &inv);
 	if (cfg.addr == NULL)
 		cfg.addr = self->addr;

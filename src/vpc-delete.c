@@ -7,6 +7,7 @@
  * it is idempotent and finishes what a half-failed provision left. Refuses
  * while instances still live in a VPC: run ec2-kill first. */
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +24,11 @@ static struct config {
 static long long deadline;
 
 static void
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: vpc-delete (-r run | -A) [-w wait-seconds (600)] "
+	fprintf(fp, "usage: vpc-delete (-r run | -A) [-w wait-seconds (600)] "
 	    "[-R region (AWS chain)]\n");
-	exit(2);
+	exit(status);
 }
 
 /* A list of ids (plus one extra field each) from a Describe call. */
@@ -199,6 +200,11 @@ one_vpc(struct aws *a, const char *vpc)
 	free(l.id);
 }
 
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -208,14 +214,16 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "AhR:r:w:")) != -1) {
-		if (!aws_opt(&cfg.o, ch, optarg))
-			usage();
+	while ((ch = getopt_long(argc, argv, "AhR:r:w:", longopts, NULL)) != -1) {
+		if (ch == 'h')
+			usage(stdout, 0);
+		else if (!aws_opt(&cfg.o, ch, optarg))
+			usage(stderr, 2);
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 0 || !aws_one_selection(&cfg.o))
-		usage();
+		usage(stderr, 2);
 	a = aws_open(cfg.o.region);
 	deadline = aws_now_ms() + cfg.o.wait * 1000;
 

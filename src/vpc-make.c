@@ -7,6 +7,7 @@
  * what exists instead of creating it twice. Prints "key id" lines. */
 #include <arpa/inet.h>
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,11 @@ static struct config {
 } cfg;
 
 static void
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: vpc-make -r run -c operator-cidr [-R region (AWS chain)] "
+	fprintf(fp, "usage: vpc-make -r run -c operator-cidr [-R region (AWS chain)] "
 	    "[-z zone (EC2 picks)]\n");
-	exit(2);
+	exit(status);
 }
 
 struct found {
@@ -164,6 +165,11 @@ check_cidr(const char *s)
 		    "own network (e.g. 203.0.113.7/32)", s);
 }
 
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -173,7 +179,7 @@ main(int argc, char *argv[])
 	char name[96];
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:hR:r:z:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hR:r:z:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			cfg.cidr = optarg;
@@ -181,15 +187,18 @@ main(int argc, char *argv[])
 		case 'z':
 			cfg.zone = optarg;
 			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
 		default:
 			if (!aws_opt(&cfg.o, ch, optarg))
-				usage();
+				usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 0 || cfg.o.run == NULL || cfg.cidr == NULL)
-		usage();
+		usage(stderr, 2);
 	check_cidr(cfg.cidr);
 	a = aws_open(cfg.o.region);
 

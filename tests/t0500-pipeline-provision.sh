@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 FIRST=1
 . "$(dirname "$0")/lib-pipeline.sh"
-plan 22
+plan 24
 
 # cs-inventory: the contract's ceil split, as a table.
 while IFS='|' read -r args want; do
@@ -55,5 +55,16 @@ ok "$rc" "destroy"
 ok "$( [ ! -e "$T/hosts" ] && [ ! -e "$T/run" ]; echo $?)" "destroy removed hosts/ and run/"
 run pm destroy
 ok "$rc" "destroy again is a no-op"
+
+# A phase line counts a host only when its time file was written since the
+# phase began, to the nanosecond: `make deploy-h02` just before `make deploy`
+# (in the same second) is not reported as part of that phase.
+mkdir -p "$T/ph/h01" "$T/ph/h02"
+echo "1000.0 1001.5" >"$T/ph/h01/deploy.time"; touch -d @2000.25 "$T/ph/h01/deploy.time"
+echo "1000.0 1002.0" >"$T/ph/h02/deploy.time"; touch -d @2000.75 "$T/ph/h02/deploy.time"
+run cs-results -r "$T/ph" phase deploy 2000.5 h01 h02
+is "$rc $(cat "$T/out")" "0 [deploy] 1 host in 2.00 s" "cs-results phase: a time file from before the phase began (same second) is not counted"
+run cs-results -r "$T/ph" phase deploy 2000.9 h01 h02
+is "$rc $(cat "$T/out")" "0 [deploy] all 2 hosts were done already" "cs-results phase: nothing written since: all done already"
 
 done_testing

@@ -111,7 +111,7 @@ is "$rc.$(cat "$T/err")" \
 is "$(wc -l <"$T/thr2.log" | tr -d ' ')" 3 "... after exactly AWS_MAX_ATTEMPTS=3 tries"
 
 # Usage errors exit 2.
-expect_fail 2 "^usage: vpc-make -r run -c operator-cidr" "vpc-make -h" vpc-make -h
+expect_fail 2 "^usage: vpc-make -r run -c operator-cidr" "vpc-make without -c" vpc-make -r x
 expect_fail 2 "would open ssh to every address" "vpc-make refuses 0.0.0.0/0" vpc-make -r x -c 0.0.0.0/0
 expect_fail 2 "run id may hold only" "a bad run id" ec2-run -r 'a b' -n 2 -u 10
 expect_fail 2 "^ec2-run: -n: must be a number from 1 to 235" "HOSTS beyond the private subnet" ec2-run -r x -n 236 -u 1000

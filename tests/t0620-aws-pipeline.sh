@@ -6,7 +6,7 @@
 # ssh ever leaves this machine; SSH_WAIT=0 as moto's instances run no sshd.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/moto.sh"
-plan 21
+plan 22
 
 moto_fixture 127.0.5.20 5620
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
@@ -23,7 +23,8 @@ running() {
 
 expect_fail 2 "set OPERATOR_CIDR" "provision without OPERATOR_CIDR is refused" \
 	pa provision HOSTS=5 USERS=1000 SSH_WAIT=0 KEY="$T/id"
-rm -rf "$T/hosts"
+ok "$([ ! -e "$T/hosts/layout.mk" ] && [ ! -e "$T/hosts/run-id" ]; echo $?)" \
+	"... before it records a layout or a run id (nothing for later phases to adopt)"
 run pa provision $P
 is "$rc" 0 "make provision PROVIDER=aws HOSTS=5 SSH_WAIT=0"
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/err" | tail -5

@@ -128,8 +128,9 @@ ship_on_host() {
 }
 
 # tree MODE ARCHIVE INVENTORY IDLE [PARENT]: run ship_on_host there, its
-# stdin the inventory and, for put, the archive (one plain tar: the archive
-# is already compressed); the archive's sha256 from ARCHIVE.sha256.
+# stdin the inventory and, for put, the archive (plain tars, blocking factor
+# 1 so that the inventory's is not padded to 10 KB: the archive is already
+# compressed); the archive's sha256 from ARCHIVE.sha256.
 tree() {
 	local mode=$1 src=$2 inv=$3 idle=$4 parent=${5:-} sha base cmd a
 	[ -f "$src" ] && [ -r "$src" ] || { echo "cs-host: $src: no such archive" >&2; return 1; }
@@ -144,8 +145,8 @@ tree() {
 	base=$(basename "$src")
 	{
 		if [ "$mode" = put ]; then
-			tar -C "$(dirname "$src")" --transform "s,^${base//./\\.}\$,bin.tar.gz," -cf - "$base"
-		fi && tar -C "$(dirname "$inv")" -cf - "$(basename "$inv")"
+			tar -C "$(dirname "$src")" -b 1 --transform "s,^${base//./\\.}\$,bin.tar.gz," -cf - "$base"
+		fi && tar -C "$(dirname "$inv")" -b 1 -cf - "$(basename "$inv")"
 	} | if [ "$transport" = ssh ]; then
 		ssh -F "$cfg" "$name" "mkdir -p $(q "$dir") && cd $(q "$dir") && $cmd"
 	else

@@ -269,6 +269,10 @@ main(int argc, char *argv[])
 		}
 		if (nconn == 0 && t - last_used > cfg.idle) {
 			fprintf(stderr, "cs-serve: idle for %d s after %d transfers: exiting\n", cfg.idle, served);
+			close(lfd);
+			close(file);
+			free(cs);
+			free(pf);
 			return 0;
 		}
 	}

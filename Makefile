@@ -31,6 +31,13 @@ APPENDFSYNC ?= everysec#          redis appendfsync: always, everysec or no
 # each host's deploy replaces the host's whole bin/, and hosts deployed
 # either way run the same programs of the same distribution together.
 SHIP_RUNTIME ?= $(or $(PROVIDER_SHIP_RUNTIME),0)
+# How the archive reaches the hosts (mk/deploy.mk): direct, from this host to
+# each (local.mk's default); tree, from this host to h01 only, every other
+# host from its parent in a tree of fan-out FANOUT (aws.mk's default). Also
+# a deploy-time choice, not recorded in the layout.
+SHIP         ?= $(or $(PROVIDER_SHIP),direct)
+FANOUT       ?= 3#                SHIP=tree: children per host
+SERVE_IDLE   ?= 60#               SHIP=tree: a host's cs-serve exits after this many s unused
 
 # Where a cluster's state lives; tests point these into a scratch directory.
 RESULTS   ?= results#              per-host logs, stamps, summary, report

@@ -13,6 +13,7 @@
 ifeq ($(PROVIDER),aws)
 PROVIDER_TRANSPORT  := ssh
 PROVIDER_SHIP_RUNTIME := 1#       a fresh AMI has no redis-server nor our libraries
+PROVIDER_SHIP := tree#             the control host's uplink sends the archive once (to h01)
 PROVIDER_REMOTE_DIR := cellstress
 
 OPERATOR_CIDR ?=#                 the only source ssh is open to: your address/32

@@ -6,14 +6,79 @@
 # load the host's cell there (gen-users -k | redis-bulkload), start cellsrv
 # and wait until /healthz answers. A failure prints
 # "[h07] deploy failed: REASON"; results/h07/deploy.err holds the rest.
+#
+# How the archive travels, SHIP=:
+#   direct  this host sends it to every host (cs-host ship), in the host's
+#           .deployed recipe, as one stream with the inventory.
+#   tree    this host sends it to h01 only (cs-host put); host k >= 2 reads
+#           it from its parent, host (k-2)/FANOUT+1, whose cs-serve serves it
+#           on addr:9502 (cs-host fetch: bash's /dev/tcp on the host, checked
+#           against the archive's sha256 made here; on any failure this host
+#           ships it instead, and says so); the inventory always comes from
+#           here. A host's ship is its own stamp, $(RESULTS)/hNN/.shipped:
+#           it is done when the host has bin/ and, if it has children, serves
+#           the archive; a child's ship waits for its parent's, so make -j
+#           runs the tree level by level while each host's deploy proper
+#           (redis, load, cellsrv) starts as soon as its own ship is done.
+#           The deploy removes .shipped when it is done (so `rm .deployed`
+#           ships again, as with direct); .SECONDARY keeps a missing
+#           .shipped from redoing a deployed host. A host whose parent was
+#           deployed before this make started (a failed host redone alone)
+#           gets it from here: its parent may no longer serve.
+# FANOUT 3 by default: 40 hosts are 4 levels (1, 3, 9, 27), 2 would be 6
+# levels for the same bytes sent per parent and level (2 x 6 = 3 x 4
+# archives' time), with more ssh round trips and waits on the path.
 
 .PHONY: deploy $(NAMES:%=deploy-%)
+
+ifeq ($(filter direct tree,$(SHIP)),)
+$(error SHIP must be direct or tree: '$(SHIP)')
+endif
 
 deploy: $(DEPLOYED) | $(call before,deploy)
 	$(Q)$(RESULTS_CMD) phase deploy $(PHASE_START) $(NAMES)
 
 $(NAMES:%=deploy-%): deploy-%: $(RESULTS)/%/.deployed
 
+ifeq ($(SHIP),tree)
+# "child:parent" for every host but h01 (one shell for all of them).
+TREE := $(shell awk -v n='$(HOSTS)' -v f='$(FANOUT)' 'BEGIN { if (f !~ /^[1-9][0-9]*$$/) { print "bad"; exit } \
+	for (k = 2; k <= n; k++) printf "h%02d:h%02d ", k, int((k - 2) / f) + 1 }')
+ifeq ($(TREE),bad)
+$(error FANOUT must be a number of 1 or more: '$(FANOUT)')
+endif
+
+# tree_edge CHILD PARENT: CHILD fetches from PARENT when PARENT is not
+# deployed yet (so ships in this make), after PARENT's ship.
+define tree_edge
+ifeq ($(wildcard $(RESULTS)/$2/.deployed),)
+TREE_FROM_$1 := $2
+$(RESULTS)/$1/.shipped: | $(RESULTS)/$2/.shipped
+endif
+endef
+$(foreach e,$(TREE),$(eval $(call tree_edge,$(firstword $(subst :, ,$e)),$(lastword $(subst :, ,$e)))))
+
+.SECONDARY: $(NAMES:%=$(RESULTS)/%/.shipped)
+
+# Prints "[h05] ship: from h02" (or "from the control host", or why it
+# fell back to it); results/h05/ship.txt keeps that line.
+# (mk/runtime.mk adds the archive and its sha256 as order-only prerequisites.)
+$(RESULTS)/%/.shipped: $(INVENTORY) | $(TOOLS) $(SCRIPTS)
+	@mkdir -p $(@D)
+	$(Q)t0=$$(date +%s.%N); $(HOST) -p deploy -e $(@D)/ship.err -o $(@D)/ship.txt $* \
+	  $(if $(TREE_FROM_$*),fetch $(TREE_FROM_$*),put) $(SHIP_TAR) $(INVENTORY) \
+	  $(if $(filter %:$*,$(TREE)),$(SERVE_IDLE),0); rc=$$?; cat $(@D)/ship.txt; \
+	  [ $$rc = 0 ] && echo "$$t0 $$(date +%s.%N)" >$(@D)/ship.time; exit $$rc
+	$(Q)touch $@
+
+$(RESULTS)/%/.deployed: $(INVENTORY) $(RESULTS)/%/.shipped | $(TOOLS) $(SCRIPTS)
+	@mkdir -p $(@D)
+	@echo "[$*] deploy"
+	$(Q)t0=$$(date +%s.%N) && \
+	  $(HOST) -p deploy -e $(@D)/deploy.err -o $(@D)/deploy.txt $* node $(NODE_OPTS) deploy && \
+	  echo "$$t0 $$(date +%s.%N)" >$(@D)/deploy.time
+	$(Q)touch $@ && rm -f $(@D)/.shipped
+else
 $(RESULTS)/%/.deployed: $(INVENTORY) | $(TOOLS) $(SCRIPTS)
 	@mkdir -p $(@D)
 	@echo "[$*] deploy"
@@ -22,3 +87,4 @@ $(RESULTS)/%/.deployed: $(INVENTORY) | $(TOOLS) $(SCRIPTS)
 	  $(HOST) -p deploy -e $(@D)/deploy.err -o $(@D)/deploy.txt $* node $(NODE_OPTS) deploy && \
 	  echo "$$t0 $$(date +%s.%N)" >$(@D)/deploy.time
 	$(Q)touch $@
+endif

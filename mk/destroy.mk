@@ -9,7 +9,7 @@
 .PHONY: destroy $(NAMES:%=destroy-%)
 
 destroy: provider-destroy
-	$(Q)rm -f $(wildcard $(RESULTS)/h*/.deployed $(RESULTS)/h*/.ran $(RESULTS)/h*/.checked)
+	$(Q)rm -f $(wildcard $(RESULTS)/h*/.shipped $(RESULTS)/h*/.deployed $(RESULTS)/h*/.ran $(RESULTS)/h*/.checked)
 	$(Q)rm -rf $(HOSTS_DIR)
 	@echo "[destroy] done"
 

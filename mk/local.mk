@@ -7,6 +7,7 @@
 ifeq ($(PROVIDER),local)
 PROVIDER_TRANSPORT  := local
 PROVIDER_SHIP_RUNTIME := 0#       the hosts are this machine: bin/ as it is
+PROVIDER_SHIP := direct#           the bytes cross no network
 PROVIDER_REMOTE_DIR := $(abspath $(RUN_DIR))/%h
 SSHD = $(BIN)/cs-sshd -d $(STATE)/ssh -i $(INVENTORY) -c $(SSH_CONFIG) -p $(SSH_PORT)
 

@@ -50,7 +50,11 @@
 # pid/redis.pid pid/cellsrv.pid pid/msgclient.pid (each its own session and
 # process group, so `cs-node stop` ends it and its children by PID);
 # log/load.log log/cellsrv.log log/msgclient.log; msgclient.start and
-# msgclient.rc ("STATUS END") when the client has finished.
+# msgclient.rc ("STATUS END") when the client has finished. SHIP=tree
+# (mk/deploy.mk): the archive reaches h01 from here (cs-host put) and every
+# other host from its parent (cs-host fetch), and stays in ship/bin.tar.gz
+# (+ .sha256); a host with children serves it on addr:9502 (cs-serve,
+# pid/cs-serve.pid, log ship/serve.log) until idle or stopped.
 
 .PHONY: provision provision-layout provider-provision provider-destroy
 

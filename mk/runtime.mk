@@ -24,7 +24,7 @@
 
 RUNTIME       = $(BUILD)/runtime
 RUNTIME_STAMP = $(BUILD)/runtime.stamp
-RUNTIME_TOOLS = cs-node gen-users rg-split redis-bulkload cellsrv msgclient checkdb
+RUNTIME_TOOLS = cs-node cs-serve gen-users rg-split redis-bulkload cellsrv msgclient checkdb
 REDIS_SERVER ?=#                  empty: redis-server from PATH
 REDIS_CLI    ?=#                  empty: redis-cli from PATH
 
@@ -39,11 +39,20 @@ RUNTIME_TAR = $(BUILD)/runtime.tar.gz
 BIN_TAR     = $(BUILD)/bin.tar.gz
 SHIP_TAR    = $(if $(filter 1,$(SHIP_RUNTIME)),$(RUNTIME_TAR),$(BIN_TAR))
 $(DEPLOYED): | $(SHIP_TAR)
+ifeq ($(SHIP),tree)
+$(NAMES:%=$(RESULTS)/%/.shipped): | $(SHIP_TAR) $(SHIP_TAR).sha256
+endif
+
+# Each archive's sha256 ("HEX  NAME", as sha256sum prints it), computed
+# once per build of the archive: SHIP=tree hands it to every host, which
+# checks the archive it got from its parent against it (cs-host fetch).
+$(RUNTIME_TAR).sha256 $(BIN_TAR).sha256: %.sha256: %
+	$(Q)sum=$$(sha256sum <$<) && echo "$${sum%% *}  $(notdir $<)" >$@.tmp && mv -f $@.tmp $@
 
 .PHONY: runtime FORCE
 runtime: $(RUNTIME_TAR)
 # make test builds them first, so that no test's make builds them meanwhile.
-test: $(RUNTIME_TAR) $(BIN_TAR)
+test: $(RUNTIME_TAR) $(BIN_TAR) $(RUNTIME_TAR).sha256 $(BIN_TAR).sha256
 
 # $(call ship_tar,DIR): DIR's tree as bin/... (DIR itself as bin) into the
 # archive $@. Deterministic: names sorted, every mtime 0, owner and group

@@ -9,8 +9,27 @@
 #                                           gzip'd tar, as make builds them:
 #                                           sent as it is) or a directory
 #                                           (archived on the fly)
+#   cs-host ... h07 put ARCHIVE INVENTORY [IDLE]
+#                                           SHIP=tree, from this host: the
+#                                           archive (a file: sent as it is)
+#                                           and the inventory, as ship does,
+#                                           but the host keeps the archive in
+#                                           ship/ and, with IDLE, serves it
+#                                           to its children (cs-node serve)
+#   cs-host ... h07 fetch PARENT ARCHIVE INVENTORY [IDLE]
+#                                           SHIP=tree: the host reads the
+#                                           archive from PARENT's cs-serve
+#                                           (addr:9502, bash's /dev/tcp) and
+#                                           checks it against ARCHIVE.sha256
+#                                           (made here with ARCHIVE); only the
+#                                           inventory comes from here. When
+#                                           that fails, put from here instead.
+#                                           Prints "[h07] ship: from PARENT"
+#                                           or how it fell back
 #   cs-host ... h07 node ARGS...            run bin/cs-node -n h07 ARGS there
 #   cs-host ... h07 sh 'COMMAND'            run a shell command there
+# fetch waits FETCH_WAIT s (10) for the parent to serve and reads for at
+# most FETCH_SECS s (120), both from the environment.
 # With -p PHASE a failure prints one line "[h07] PHASE failed: REASON" (the
 # host's cs-node message or the first line of stderr, kept whole in -e FILE)
 # and exits 1.
@@ -20,11 +39,14 @@ set -o pipefail
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
 	echo "usage: cs-host [-v] [-t transport (local)] [-F ssh_config] [-d remote_dir (%h)]" \
-	     "[-p phase] [-o out] [-e err] name ship bindir|archive.tar.gz inventory | node args... | sh command" >&"$(( ${1:-2} ? 2 : 1 ))"
+	     "[-p phase] [-o out] [-e err] name ship bindir|archive.tar.gz inventory |" \
+	     "put archive.tar.gz inventory [idle] | fetch parent archive.tar.gz inventory [idle] |" \
+	     "node args... | sh command" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
 transport=local cfg="" dir=%h phase="" out="" errf="" verbose=0
+FETCH_WAIT=${FETCH_WAIT:-10} FETCH_SECS=${FETCH_SECS:-120}
 [ "${1:-}" = --help ] && usage 0
 while getopts vt:F:d:p:o:e:h ch; do
 	case $ch in
@@ -65,6 +87,76 @@ on_host() {
 	fi
 }
 
+# ship_on_host MODE NAME SHA256 IDLE [PARENT WAIT_SECS READ_SECS]: SHIP=tree
+# on the host, in its directory, before bin/ is there (so bash, coreutils,
+# tar and gzip only). stdin: a tar of the inventory and, for put, of the
+# archive as bin.tar.gz. fetch reads the archive from PARENT's cs-serve
+# (its address from that inventory, port 9502) with bash's /dev/tcp,
+# trying again with a growing delay (0.1 s doubling to 2 s) for WAIT_SECS
+# while nothing listens there, the read bounded by READ_SECS (timeout).
+# Either way the archive must have SHA256 (computed once, on the control
+# host, when the archive was built); then it is kept as ship/bin.tar.gz
+# (+ .sha256) and extracted as the new bin/ (the old one removed: replaced,
+# not merged), and with IDLE > 0 bin/cs-node serves it to this host's
+# children. A failure prints "cs-ship: REASON" and exits 1.
+ship_on_host() {
+	local mode=$1 name=$2 sha=$3 idle=$4 parent=${5:-} wait=${6:-10} secs=${7:-120}
+	local in=ship/.in addr="" got rc delay=100 waited=0
+	fail() { echo "cs-ship: $*" >&2; exit 1; }
+	rm -rf "$in" && mkdir -p "$in" && tar -C "$in" -xif - || fail "receiving from the control host failed"
+	[ -s "$in/inventory" ] || fail "no inventory received"
+	if [ "$mode" = fetch ]; then
+		addr=$(awk -v n="$parent" '!/^#/ && $1 == n { print $2; exit }' "$in/inventory")
+		[ -n "$addr" ] || fail "inventory: no host $parent"
+		while :; do
+			rc=0
+			timeout "$secs" bash -c 'exec 3<>"/dev/tcp/$0/9502" 2>/dev/null || exit 111
+				printf "%s\n" "$1" >&3 && cat <&3 >"$2"' "$addr" "$name" "$in/bin.tar.gz" || rc=$?
+			[ "$rc" = 111 ] || break
+			[ "$waited" -lt $((wait * 1000)) ] || fail "$parent ($addr:9502) not serving after $wait s"
+			sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+			waited=$((waited + delay))
+			[ "$delay" -ge 2000 ] || delay=$((delay * 2))
+		done
+		[ "$rc" = 124 ] && fail "reading from $parent ($addr:9502) took more than $secs s"
+		[ "$rc" = 0 ] || fail "reading from $parent ($addr:9502) failed (status $rc)"
+	fi
+	[ -f "$in/bin.tar.gz" ] || fail "no archive received"
+	got=$(sha256sum <"$in/bin.tar.gz") && got=${got%% *} || fail "sha256sum failed"
+	[ "$got" = "$sha" ] || fail "sha256 mismatch${parent:+ from $parent ($addr:9502)}: $(stat -c %s "$in/bin.tar.gz") bytes with sha256 ${got:0:16}..., want ${sha:0:16}..."
+	mv -f "$in/bin.tar.gz" ship/bin.tar.gz && echo "$sha  bin.tar.gz" >ship/bin.tar.gz.sha256 &&
+		rm -rf bin && tar -xzf ship/bin.tar.gz && mv -f "$in/inventory" inventory && rm -rf "$in" ||
+		fail "installing bin/ from ship/bin.tar.gz failed"
+	[ "$idle" = 0 ] || exec bin/cs-node -n "$name" -I "$idle" serve
+}
+
+# tree MODE ARCHIVE INVENTORY IDLE [PARENT]: run ship_on_host there, its
+# stdin the inventory and, for put, the archive (plain tars, blocking factor
+# 1 so that the inventory's is not padded to 10 KB: the archive is already
+# compressed); the archive's sha256 from ARCHIVE.sha256.
+tree() {
+	local mode=$1 src=$2 inv=$3 idle=$4 parent=${5:-} sha base cmd a
+	[ -f "$src" ] && [ -r "$src" ] || { echo "cs-host: $src: no such archive" >&2; return 1; }
+	[ -r "$inv" ] || { echo "cs-host: $inv: cannot read" >&2; return 1; }
+	read -r sha _ 2>/dev/null <"$src.sha256"
+	case ${sha:-} in *[!0-9a-f]*|'') echo "cs-host: $src.sha256: no sha256" >&2; return 1 ;; esac
+	[ ${#sha} = 64 ] || { echo "cs-host: $src.sha256: no sha256" >&2; return 1; }
+	case $idle in *[!0-9]*|'') echo "cs-host: idle seconds: not a number: \"$idle\"" >&2; return 2 ;; esac
+	cmd="bash -c $(q "$(declare -f ship_on_host)"'; ship_on_host "$@"') cs-ship"
+	for a in "$mode" "$name" "$sha" "$idle" $parent ${parent:+$FETCH_WAIT $FETCH_SECS}; do cmd="$cmd $(q "$a")"; done
+	[ "$verbose" = 1 ] && echo "[$name] $mode $src $inv${parent:+ from $parent} -> $dir" >&2
+	base=$(basename "$src")
+	{
+		if [ "$mode" = put ]; then
+			tar -C "$(dirname "$src")" -b 1 --transform "s,^${base//./\\.}\$,bin.tar.gz," -cf - "$base"
+		fi && tar -C "$(dirname "$inv")" -b 1 -cf - "$(basename "$inv")"
+	} | if [ "$transport" = ssh ]; then
+		ssh -F "$cfg" "$name" "mkdir -p $(q "$dir") && cd $(q "$dir") && $cmd"
+	else
+		mkdir -p "$dir" && cd "$dir" && bash -c "$cmd"
+	fi
+}
+
 go() {
 	case $what in
 	ship)
@@ -91,6 +183,28 @@ go() {
 			else
 				mkdir -p "$dir" && rm -rf "$dir/bin" && tar -C "$dir" -xzif -
 			fi
+		;;
+	put)
+		[ $# -ge 2 ] && [ $# -le 3 ] || usage
+		tree put "$1" "$2" "${3:-0}" || return
+		echo "[$name] ship: from the control host"
+		;;
+	fetch)
+		[ $# -ge 3 ] && [ $# -le 4 ] || usage
+		local why rc=0 tmp
+		tmp=$(mktemp "${TMPDIR:-/tmp}/cs-host.XXXXXX") || return 1
+		tree fetch "$2" "$3" "${4:-0}" "$1" 2>"$tmp" || rc=$?
+		why=$(sed -n 's/^cs-ship: //p' "$tmp" | tail -n 1)
+		[ -z "$why" ] && why=$(grep -v '^[[:space:]]*$' "$tmp" | head -n 1)
+		[ "$verbose" = 1 ] && cat "$tmp" >&2
+		rm -f "$tmp"
+		if [ "$rc" = 0 ]; then
+			echo "[$name] ship: from $1"
+			return 0
+		fi
+		[ "$rc" = 2 ] && return 2
+		echo "[$name] ship: from $1 failed (${why:-exit status $rc}): from the control host"
+		tree put "$2" "$3" "${4:-0}"
 		;;
 	node)
 		local a cmd="exec bin/cs-node -n $(q "$name")"

@@ -10,8 +10,12 @@
 #                          bin/ also holds redis-server, redis-cli and lib/ (the
 #                          shared libraries they and our tools need), used
 #                          instead of the host's own
+#   ship/bin.tar.gz        SHIP=tree: the archive bin/ came from, kept to pass
+#   ship/bin.tar.gz.sha256 on to this host's children (cs-host put/fetch), with
+#   ship/serve.log         its sha256; cs-serve's log while it serves it
 #   redis/                 redis-server's dir: appendonlydir/, redis.log
-#   pid/NAME.pid           redis, cellsrv, msgclient (the client's session leader)
+#   pid/NAME.pid           redis, cellsrv, msgclient (the client's session leader),
+#                          cs-serve (SHIP=tree: serves ship/bin.tar.gz on :9502)
 #   log/NAME.log           cellsrv.log, msgclient.log, load.log
 #   msgclient.start        epoch at which the client started
 #   msgclient.rc           "STATUS END-EPOCH" once the client has finished
@@ -23,13 +27,14 @@ die() { echo "$prog: $*" >&2; exit 1; }
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
 	echo "usage: cs-node -n name [-s same (20)] [-x cross (10)] [-S seed (1)] [-m msgs (5)]" \
-	     "[-f appendfsync (everysec)] [-w wait_secs (30)] deploy | run | check | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
+	     "[-f appendfsync (everysec)] [-w wait_secs (30)] [-I serve_idle_secs (60)]" \
+	     "deploy | run | check | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
-name="" same=20 cross=10 seed=1 msgs=5 fsync=everysec waitsecs=30
+name="" same=20 cross=10 seed=1 msgs=5 fsync=everysec waitsecs=30 idle=60
 [ "${1:-}" = --help ] && usage 0
-while getopts n:s:x:S:m:f:w:h ch; do
+while getopts n:s:x:S:m:f:w:I:h ch; do
 	case $ch in
 	n) name=$OPTARG ;;
 	s) same=$OPTARG ;;
@@ -38,6 +43,7 @@ while getopts n:s:x:S:m:f:w:h ch; do
 	m) msgs=$OPTARG ;;
 	f) fsync=$OPTARG ;;
 	w) waitsecs=$OPTARG ;;
+	I) idle=$OPTARG ;;
 	h) usage 0 ;;
 	*) usage ;;
 	esac
@@ -45,7 +51,7 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] && [ -n "$name" ] || usage
 action=$1
-for v in "$same" "$cross" "$seed" "$msgs" "$waitsecs"; do
+for v in "$same" "$cross" "$seed" "$msgs" "$waitsecs" "$idle"; do
 	case $v in ''|*[!0-9]*) die "not a number: \"$v\"" ;; esac
 done
 case $fsync in always|everysec|no) ;; *) die "appendfsync must be always, everysec or no: \"$fsync\"" ;; esac
@@ -60,6 +66,7 @@ REDIS_SERVER=redis-server REDIS_CLI=redis-cli
 PORT_REDIS=7379
 PORT_HTTP=9500
 PORT_PEER=9501
+PORT_SERVE=9502
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -154,6 +161,23 @@ do_stop() {
 	stop msgclient cellsrv redis
 }
 
+# serve: (re)start cs-serve on addr:9502 with ship/bin.tar.gz, the archive
+# this host's bin/ came from, for its children in deploy's tree (SHIP=tree);
+# it exits after $idle s without a client, or `cs-node stop` ends it. A
+# deploy does not stop it: children may still be fetching from it.
+do_serve() {
+	local i
+	[ -s ship/bin.tar.gz ] || die "no ship/bin.tar.gz to serve"
+	stop cs-serve
+	spawn cs-serve ship/serve.log bin/cs-serve -a "$addr" -p $PORT_SERVE -t "$idle" ship/bin.tar.gz
+	for i in $(seq $((waitsecs * 20))); do
+		grep -q '^cs-serve: serving ' ship/serve.log && return 0
+		alive cs-serve || die "cs-serve on $addr:$PORT_SERVE exited: $(lastlog ship/serve.log | sed 's/^cs-serve: //')"
+		sleep 0.05
+	done
+	die "cs-serve on $addr:$PORT_SERVE not serving after $waitsecs s"
+}
+
 do_deploy() {
 	local t0 i line
 	t0=$(now)
@@ -232,6 +256,7 @@ do_status() {
 		if alive "$n"; then echo "$name $n running pid $(cat "pid/$n.pid")"
 		else echo "$name $n stopped"; fi
 	done
+	alive cs-serve && echo "$name cs-serve running pid $(cat pid/cs-serve.pid)"
 	[ -s msgclient.rc ] && echo "$name msgclient finished: $(cat msgclient.rc)"
 	return 0
 }
@@ -240,7 +265,8 @@ case $action in
 deploy) whoami; do_deploy ;;
 run)    whoami; do_run ;;
 check)  whoami; do_check ;;
-stop)   do_stop ;;
+serve)  whoami; do_serve ;;
+stop)   stop msgclient cellsrv redis cs-serve ;;
 status) do_status ;;
 *)      usage ;;
 esac

@@ -4,8 +4,13 @@
 # and takes only --help. Needs no server.
 . "$(dirname "$0")/lib.sh"
 TOOLS="gen-users rg-split cellsrv msgclient checkdb vpc-make ec2-run ec2-kill vpc-delete
-	cs-inventory cs-host cs-node cs-results cs-runtime cs-sshd"
-plan $(( $(echo $TOOLS | wc -w) * 3 + 3 ))
+	cs-inventory cs-host cs-node cs-results cs-runtime cs-serve cs-sshd"
+plan $(( $(echo $TOOLS | wc -w) * 3 + 4 ))
+
+# The list is every program in bin/ (redis-bulkload apart, below): a new
+# tool must be added here.
+is "$(ls "$BIN" | grep -vx redis-bulkload | sort | tr '\n' ' ')" "$(printf '%s\n' $TOOLS | sort | tr '\n' ' ')" \
+	"every program in bin/ is checked"
 
 # usage_is TOOL WANT_STATUS STREAM DESC ARGS...: status, one usage line on
 # STREAM (out or err) and nothing on the other.

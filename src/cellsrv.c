@@ -528,9 +528,11 @@ pnum(const char *s, size_t n, long long max)
 static void
 pin_read(struct bufferevent *bev, void *arg)
 {
-	static const char *argv[3 + PEER_BATCH * 6];
-	static size_t len[3 + PEER_BATCH * 6];
-	static char bodies[PEER_BATCH][MSG_BODY_MAX];
+	/* FCALL cs_peer 0 lo hi, then up to 6 arguments per line */
+	static const char *argv[5 + PEER_BATCH * 6];
+	static size_t len[5 + PEER_BATCH * 6];
+	/* pct_decode needs room for the encoded length (up to 3 KiB) */
+	static char bodies[PEER_BATCH][3 * MSG_BODY_MAX];
 	static char lo[24], hi[24];
 	struct pin *p = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);

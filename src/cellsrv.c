@@ -43,7 +43,10 @@
 #include "num.h"
 #include "pct.h"
 
-#define ID_MAX      1000000000000000LL /* largest K or SEQ accepted */
+/* Largest K or SEQ accepted: the Redis functions print numbers as Lua does
+ * (%.14g), exact for integers below 10^14 only (10^14 would come out as
+ * "1e+14" in an inbox entry or ACK line). */
+#define ID_MAX      99999999999999LL
 #define INBOX_MAX   100000             /* largest inbox limit */
 #define PEER_BATCH  256                /* peer lines per FCALL */
 #define PEER_LINE   (64 + 3 * MSG_BODY_MAX) /* longest peer line */

@@ -1438,10 +1438,6 @@ main(int argc, char *argv[])
 		cfg.addr = self->addr;
 	if (cfg.redis_addr == NULL)
 		cfg.redis_addr = cfg.addr;
-	for (i = 0; i < inv.n; i++)
-		if (inet_pton(AF_INET, inv.host[i].addr, &sin.sin_addr) != 1)
-			errx(1, "%s: cell %zu: address is not an IPv4 address: %s", cfg.inventory,
-			    i + 1, inv.host[i].addr);
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);

@@ -801,15 +801,25 @@ rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv, const si
 	return 0;
 }
 
-/* Map a function's error reply to an HTTP status. */
+/* Map a function's error reply to an HTTP status. A reply of another shape
+ * (an array cut short by a counter that is no number in a damaged record)
+ * has no text: 500. */
 static void
 reply_redis_err(struct evhttp_request *req, const redisReply *rep)
 {
 	if (rep == NULL)
 		reply_err(req, 503, "redis unavailable");
-	else if (strncmp(rep->str, "NOUSER", 6) == 0)
+	else if ((rep->type != REDIS_REPLY_ERROR && rep->type != REDIS_REPLY_STRING) ||
+	    rep->str == NULL) {
+		logmsg(1, "redis: unexpected reply (type %d, %zu elements)", rep->type,
+		    rep->type == REDIS_REPLY_ARRAY ? rep->elements : (size_t)0);
+		reply_err(req, 500, "redis error");
+	} else if (strncmp(rep->str, "NOUSER", 6) == 0)
 		reply_err(req, 404, "unknown user");
-	else if (strncmp(rep->str, "NOTFRIEND", 9) == 0)
+	else if (strncmp(rep->str, "BADRECORD", 9) == 0) {
+		logmsg(1, "redis: %s", rep->str);
+		reply_err(req, 500, "damaged user record");
+	} else if (strncmp(rep->str, "NOTFRIEND", 9) == 0)
 		reply_err(req, 403, "not a friend");
 	else if (strncmp(rep->str, "CONFLICT", 8) == 0)
 		reply_err(req, 409, "message id accepted with another friend or body");

@@ -2,7 +2,7 @@
 # contract's answers, every kind of bad input (4xx, one-line JSON error,
 # nothing written, the server keeps serving), overload and a lost Redis.
 . "$(dirname "$0")/lib.sh"
-plan 68
+plan 73
 
 A=127.0.2.20
 H=http://$A:9500
@@ -77,6 +77,23 @@ done <<EOF
 EOF
 is "$(R DEBUG DIGEST)" "$d" "no bad request wrote anything"
 is "$(get /healthz)" "200 ok" "/healthz still answers after bad input"
+
+# A damaged user record (a counter missing or not a number): 500 with a
+# one-line JSON error for every call on it, never a crash (cellsrv read the
+# text of a reply that had none). A SEND on it writes nothing (it appended to
+# the outbox and the receiver's inbox, then stopped on the missing counter).
+saved=$(R HMGET u:3 SendAckId ReceiveId | paste -sd' ')
+R HDEL u:3 SendAckId >/dev/null
+R HSET u:3 ReceiveId x >/dev/null
+d=$(R DEBUG DIGEST)
+is "$(get '/api/c/3/1/1/?message=x')" '500 {"error":"damaged user record"}' "damaged record: SEND is 500"
+for path in /api/user/3 /api/inbox/3; do
+	is "$(get "$path")" '500 {"error":"redis error"}' "damaged record: $path is 500"
+done
+is "$(R DEBUG DIGEST)" "$d" "damaged record: nothing written"
+is "$(get /healthz)" "200 ok" "/healthz still answers after the damaged record"
+set -- $saved
+R HSET u:3 SendAckId $1 ReceiveId $2 >/dev/null
 
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST $H/api/user/1)
 is "$code" 405 "POST is refused"

@@ -44,7 +44,10 @@
 #include "num.h"
 #include "pct.h"
 
-#define ID_MAX      1000000000000000LL /* largest K or SEQ accepted */
+/* Largest K or SEQ accepted: the Redis functions print numbers as Lua does
+ * (%.14g), exact for integers below 10^14 only (10^14 would come out as
+ * "1e+14" in an inbox entry or ACK line). */
+#define ID_MAX      99999999999999LL
 #define INBOX_MAX   100000             /* largest inbox limit */
 #define PEER_BATCH  256                /* peer lines per FCALL */
 #define PEER_LINE   (64 + 3 * MSG_BODY_MAX) /* longest peer line */
@@ -529,9 +532,11 @@ pnum(const char *s, size_t n, long long max)
 static void
 pin_read(struct bufferevent *bev, void *arg)
 {
-	static const char *argv[3 + PEER_BATCH * 6];
-	static size_t len[3 + PEER_BATCH * 6];
-	static char bodies[PEER_BATCH][MSG_BODY_MAX];
+	/* FCALL cs_peer 0 lo hi, then up to 6 arguments per line */
+	static const char *argv[5 + PEER_BATCH * 6];
+	static size_t len[5 + PEER_BATCH * 6];
+	/* pct_decode needs room for the encoded length (up to 3 KiB) */
+	static char bodies[PEER_BATCH][3 * MSG_BODY_MAX];
 	static char lo[24], hi[24];
 	struct pin *p = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
@@ -797,15 +802,25 @@ rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv, const si
 	return 0;
 }
 
-/* Map a function's error reply to an HTTP status. */
+/* Map a function's error reply to an HTTP status. A reply of another shape
+ * (an array cut short by a counter that is no number in a damaged record)
+ * has no text: 500. */
 static void
 reply_redis_err(struct evhttp_request *req, const redisReply *rep)
 {
 	if (rep == NULL)
 		reply_err(req, 503, "redis unavailable");
-	else if (strncmp(rep->str, "NOUSER", 6) == 0)
+	else if ((rep->type != REDIS_REPLY_ERROR && rep->type != REDIS_REPLY_STRING) ||
+	    rep->str == NULL) {
+		logmsg(1, "redis: unexpected reply (type %d, %zu elements)", rep->type,
+		    rep->type == REDIS_REPLY_ARRAY ? rep->elements : (size_t)0);
+		reply_err(req, 500, "redis error");
+	} else if (strncmp(rep->str, "NOUSER", 6) == 0)
 		reply_err(req, 404, "unknown user");
-	else if (strncmp(rep->str, "NOTFRIEND", 9) == 0)
+	else if (strncmp(rep->str, "BADRECORD", 9) == 0) {
+		logmsg(1, "redis: %s", rep->str);
+		reply_err(req, 500, "damaged user record");
+	} else if (strncmp(rep->str, "NOTFRIEND", 9) == 0)
 		reply_err(req, 403, "not a friend");
 	else if (strncmp(rep->str, "CONFLICT", 8) == 0)
 		reply_err(req, 409, "message id accepted with another friend or body");
@@ -1440,10 +1455,6 @@ main(int argc, char *argv[])
 		cfg.addr = self->addr;
 	if (cfg.redis_addr == NULL)
 		cfg.redis_addr = cfg.addr;
-	for (i = 0; i < inv.n; i++)
-		if (inet_pton(AF_INET, inv.host[i].addr, &sin.sin_addr) != 1)
-			errx(1, "%s: cell %zu: address is not an IPv4 address: %s", cfg.inventory,
-			    i + 1, inv.host[i].addr);
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -1458,8 +1469,11 @@ main(int argc, char *argv[])
 
 	if ((http = evhttp_new(base)) == NULL)
 		errx(1, "evhttp_new failed");
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	/* Every method reaches http_cb, which answers 405 to all but GET:
+	 * evhttp itself answers 501 to a method not allowed here, and to one
+	 * it does not know ("get", "FOO"), which it marks with a bit of its
+	 * own (1 << 15 in libevent 2.1) that the full mask lets through. */
+	evhttp_set_allowed_methods(http, 0xffff);
 	evhttp_set_max_headers_size(http, 8192);
 	evhttp_set_max_body_size(http, 4096);
 	evhttp_set_timeout(http, 60);

@@ -157,8 +157,9 @@ end
 -- {status, SendId, SendAckId, ReceiveId, accepted, delivered, acked,
 -- duplicate, items...}; status "done" (K already acked), "retx" (accepted
 -- before: its DLV is sent again), "park" (waits for a lower K), "acc"; or
--- {error} for NOUSER, NOTFRIEND, CONFLICT (K accepted with another friend
--- or body), WINDOW (K too far above SendAckId). An error writes nothing.
+-- {error} for NOUSER, BADRECORD (a counter of U that is no number),
+-- NOTFRIEND, CONFLICT (K accepted with another friend or body), WINDOW (K
+-- too far above SendAckId). An error writes nothing.
 local function send_one(window, u, f, k, body)
 	if not k or k < 1 or k % 1 ~= 0 then
 		return {'BADID message id must be a positive integer'}
@@ -166,10 +167,14 @@ local function send_one(window, u, f, k, body)
 	local uk = 'u:' .. u
 	local h = call('HMGET', uk, 'SendId', 'SendAckId', 'ReceiveId')
 	if not h[1] then return {'NOUSER unknown user'} end
+	local s, a = tonumber(h[1]), tonumber(h[2])
+	if not s or not a or not tonumber(h[3]) then
+		-- checked before any write: a step must not stop half done
+		return {'BADRECORD user record with a counter that is no number'}
+	end
 	if call('SISMEMBER', 'f:' .. u, f) == 0 then
 		return {'NOTFRIEND not a friend'}
 	end
-	local s, a = tonumber(h[1]), tonumber(h[2])
 	if k == s + 1 then
 		return accept(u, f, body, s, a, tonumber(h[3]))
 	end

@@ -23,9 +23,10 @@
  * Users already present: when the database already holds keys (a re-run, or
  * a cell in use), the counters are set with HSETNX, so existing counters are
  * never reset, and the friend sets get the missing members with SADD; loading
- * the same cell twice gives the same state. If a friend set then holds other
- * members than the input, the database holds another graph: exit 1 (use -f
- * to flush it first). */
+ * the same cell twice gives the same state. Before it writes anything it
+ * checks every user of the input: a u:U that is not a hash, or a friend set
+ * holding a member the input does not have, means the database holds another
+ * graph: exit 1 with nothing written (use -f to flush it first). */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +55,8 @@
 
 enum { MODE_RESP, MODE_HIREDIS };
 enum { WRITE_RESTORE, WRITE_SADD };
-enum kind { K_HSET, K_HSETNX, K_SADD, K_SCARD, K_EXISTS, K_RESTORE };
+enum kind { K_HSET, K_HSETNX, K_SADD, K_SCARD, K_EXISTS, K_RESTORE, K_TYPE, K_PRECARD, K_MISMEMBER };
+enum { PHASE_WRITE, PHASE_READ, PHASE_CHECK };
 
 static struct config {
 	const char *host;       /* -h */
@@ -220,7 +222,8 @@ lost(const char *what)
 static const char *
 kind_name(int kind)
 {
-	static const char *names[] = { "HSET", "HSETNX", "SADD", "SCARD", "EXISTS", "RESTORE" };
+	static const char *names[] = { "HSET", "HSETNX", "SADD", "SCARD", "EXISTS", "RESTORE",
+	    "TYPE", "SCARD", "SMISMEMBER" };
 
 	return names[kind];
 }
@@ -230,9 +233,11 @@ kind_name(int kind)
 static void
 check_reply(const redisReply *r, struct pend p)
 {
+	static long long card;  /* K_PRECARD of the user whose K_MISMEMBER follows */
 	size_t i, want = d.first[p.user + 1] - d.first[p.user];
 	unsigned long long u = d.uid[p.user];
 	const char *why = NULL;
+	long long in;
 
 	if (r->type == REDIS_REPLY_ERROR)
 		errx(1, "%s:%d: %s for user %llu failed: %s", cfg.host, cfg.port,
@@ -271,6 +276,31 @@ check_reply(const redisReply *r, struct pend p)
 		else if ((size_t)r->integer != i)
 			errx(1, "%s:%d: only %lld of the %zu user records from " KEY_USER
 			    " on exist after loading", cfg.host, cfg.port, r->integer, i, (long long)u);
+		break;
+	case K_TYPE:
+		if (r->type != REDIS_REPLY_STATUS)
+			why = "not a status reply";
+		else if (strcmp(r->str, "hash") != 0 && strcmp(r->str, "none") != 0)
+			errx(1, "%s:%d: " KEY_USER " is a %s, not a hash: the database holds "
+			    "other data (flush it, or load with -f); nothing written",
+			    cfg.host, cfg.port, (long long)u, r->str);
+		break;
+	case K_PRECARD:
+		if (r->type != REDIS_REPLY_INTEGER)
+			why = "not an integer reply";
+		card = r->integer;
+		break;
+	case K_MISMEMBER:
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != want) {
+			why = "not an array of one answer per friend";
+			break;
+		}
+		for (i = 0, in = 0; i < r->elements; i++)
+			in += r->element[i]->type == REDIS_REPLY_INTEGER && r->element[i]->integer == 1;
+		if (in != card)
+			errx(1, "%s:%d: " KEY_FRIENDS " holds %lld friends, %lld of them not in "
+			    "the input: the database holds other data (flush it, or load with -f); "
+			    "nothing written", cfg.host, cfg.port, (long long)u, card, card - in);
 		break;
 	}
 	if (why != NULL)
@@ -512,15 +542,32 @@ intset_payload(const uint64_t *rel, size_t n)
 	return (size_t)(p - rs.set);
 }
 
-/* Commands that write user i (phase 0) or read it back (phase 1). */
+/* argv[2..] = the friends of user i, formatted into num (12 bytes each). */
+static void
+members(uint32_t i, const char **argv, size_t *len, char *num)
+{
+	size_t n = d.first[i + 1] - d.first[i], j;
+	char *p;
+
+	for (j = 0; j < n; j++) {
+		p = num + 12 * j;
+		argv[2 + j] = p;
+		len[2 + j] = (size_t)(cs_utoa(p, d.rel[d.first[i] + j] & 0xffffffff) - p);
+	}
+}
+
+/* Commands that write user i (PHASE_WRITE), read it back (PHASE_READ) or,
+ * in a database that is not empty, check before any write that what it holds
+ * of user i is part of the input (PHASE_CHECK: TYPE u:U, SCARD f:U and
+ * SMISMEMBER f:U of the input's friends; every member of f:U must be one). */
 static void
 user_commands(uint32_t i, int phase)
 {
 	static const char **argv;
 	static size_t *len, cap;
 	static char *num;
-	size_t n = d.first[i + 1] - d.first[i], j, k;
-	char ukey[32], fkey[32], *p;
+	size_t n = d.first[i + 1] - d.first[i], k;
+	char ukey[32], fkey[32];
 	size_t ulen, flen;
 
 	if (n + 2 > cap) {
@@ -531,10 +578,22 @@ user_commands(uint32_t i, int phase)
 	}
 	ulen = (size_t)snprintf(ukey, sizeof ukey, KEY_USER, (long long)d.uid[i]);
 	flen = (size_t)snprintf(fkey, sizeof fkey, KEY_FRIENDS, (long long)d.uid[i]);
-	if (phase == 1) {
+	if (phase == PHASE_READ) {
 		argv[0] = "SCARD", len[0] = 5;
 		argv[1] = fkey, len[1] = flen;
 		command(2, argv, len, i, K_SCARD);
+		return;
+	}
+	if (phase == PHASE_CHECK) {
+		argv[0] = "TYPE", len[0] = 4;
+		argv[1] = ukey, len[1] = ulen;
+		command(2, argv, len, i, K_TYPE);
+		argv[0] = "SCARD", len[0] = 5;
+		argv[1] = fkey, len[1] = flen;
+		command(2, argv, len, i, K_PRECARD);
+		argv[0] = "SMISMEMBER", len[0] = 10;
+		members(i, argv, len, num);
+		command((int)n + 2, argv, len, i, K_MISMEMBER);
 		return;
 	}
 	if (fresh && cfg.write == WRITE_RESTORE) {
@@ -567,11 +626,7 @@ user_commands(uint32_t i, int phase)
 		}
 	argv[0] = "SADD", len[0] = 4;
 	argv[1] = fkey, len[1] = flen;
-	for (j = 0; j < n; j++) {
-		p = num + 12 * j;
-		argv[2 + j] = p;
-		len[2 + j] = (size_t)(cs_utoa(p, d.rel[d.first[i] + j] & 0xffffffff) - p);
-	}
+	members(i, argv, len, num);
 	command((int)n + 2, argv, len, i, K_SADD);
 }
 
@@ -593,11 +648,13 @@ exists_batch(uint32_t first)
 	command(n + 1, argv, len, first, K_EXISTS);
 }
 
-/* Phase 0 queues the writes of every user, phase 1 the reads of SCARD f:U
- * of every user and EXISTS u:U in batches. The reads follow the writes in
- * the same pipeline without waiting for their replies: Redis runs commands
- * in order, so they see every write, and the pipeline never stalls between
- * the phases. hiredis mode waits for the replies of each batch of users. */
+/* PHASE_WRITE queues the writes of every user, PHASE_READ the reads of
+ * SCARD f:U of every user and EXISTS u:U in batches. The reads follow the
+ * writes in the same pipeline without waiting for their replies: Redis runs
+ * commands in order, so they see every write, and the pipeline never stalls
+ * between the phases. PHASE_CHECK (database not empty) runs and is drained
+ * before the writes. hiredis mode waits for the replies of each batch of
+ * users. */
 static void
 load(int phase)
 {
@@ -605,7 +662,7 @@ load(int phase)
 
 	for (i = 0; i < d.nusers; i++) {
 		user_commands(i, phase);
-		if (phase == 1 && i % BATCH_USERS == 0)
+		if (phase == PHASE_READ && i % BATCH_USERS == 0)
 			exists_batch(i);
 		if (cfg.mode == MODE_HIREDIS && (i + 1) % BATCH_USERS == 0)
 			drain();
@@ -748,9 +805,13 @@ main(int argc, char *argv[])
 			err(1, "fcntl");
 	}
 	t1 = now();
-	load(0);
+	if (!fresh) {
+		load(PHASE_CHECK);
+		drain();
+	}
+	load(PHASE_WRITE);
 	t2 = now();
-	load(1);
+	load(PHASE_READ);
 	drain();
 	if (cfg.verbose)
 		fprintf(stderr, "redis-bulkload: %s read=%.3f write=%.3f verify=%.3f (%s)\n",

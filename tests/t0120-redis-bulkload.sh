@@ -2,7 +2,7 @@
 # redis-cli), both pipelines, re-runs, other data, -f, bad input (nothing
 # written, no summary), unreachable or failing Redis, usage.
 . "$(dirname "$0")/lib.sh"
-plan 63
+plan 70
 
 G=$BIN/gen-users
 B=$BIN/redis-bulkload
@@ -87,13 +87,26 @@ run $B -h $A -p $P <"$T/shuf"
 summary_ok 1000 "$R"; ok $? "reordered input: summary"
 dump | cmp -s - "$T/c2.sorted"; ok $? "reordered input: same relations"
 
-# A database holding another graph: refused after the read back (exit 1, no
-# summary); -f flushes it first and loads.
+# A database holding another graph: refused before anything is written
+# (exit 1, no summary, the database as it was); -f flushes it first and loads.
 $G -n 4000 -c 4 -k 2 -S 99 >"$T/other"
+rcli HSET u:1500 SendId 7 >/dev/null
 run $B -h $A -p $P <"$T/other"
 is "$rc" 1 "loading another graph over a loaded cell fails"
 grep -q 'holds other data' "$T/err"; ok $? "... saying the database holds other data"
 is "$(wc -c <"$T/out")" 0 "... and prints no summary"
+dump | cmp -s - "$T/c2.sorted"; ok $? "... and adds no friend of the other graph to the sets"
+is "$(rcli DBSIZE) $(rcli HGET u:1500 SendId)" "2000 7" "... nor any key, and leaves the counters alone"
+for m in resp hiredis; do
+	rcli SET u:1999 x >/dev/null; rcli DEL f:1002 >/dev/null
+	run $B -h $A -p $P -m $m <"$T/c2"
+	is "$rc|$(wc -c <"$T/out")|$(rcli EXISTS f:1002)" "1|0|0" \
+		"-m $m: a user record of another type: exit 1, no summary, nothing written"
+	grep -q 'u:1999 is a string, not a hash' "$T/err"; ok $? "... naming the key ($(head -c 150 "$T/err"))"
+done
+rcli DEL u:1999 >/dev/null
+run $B -h $A -p $P <"$T/c2"
+dump | cmp -s - "$T/c2.sorted"; ok $? "once that key is gone, a re-run adds the missing friend set"
 run $B -f -h $A -p $P <"$T/other"
 summary_ok 1000 "$(wc -l <"$T/other")"; ok $? "-f flushes and loads the other graph"
 dump | cmp -s - <(sort -k1,1n -k2,2n "$T/other"); ok $? "-f: exactly the other graph"

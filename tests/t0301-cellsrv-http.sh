@@ -2,7 +2,7 @@
 # contract's answers, every kind of bad input (4xx, one-line JSON error,
 # nothing written, the server keeps serving), overload and a lost Redis.
 . "$(dirname "$0")/lib.sh"
-plan 64
+plan 73
 
 A=127.0.2.20
 H=http://$A:9500
@@ -78,12 +78,35 @@ EOF
 is "$(R DEBUG DIGEST)" "$d" "no bad request wrote anything"
 is "$(get /healthz)" "200 ok" "/healthz still answers after bad input"
 
+# A damaged user record (a counter missing or not a number): 500 with a
+# one-line JSON error for every call on it, never a crash (cellsrv read the
+# text of a reply that had none). A SEND on it writes nothing (it appended to
+# the outbox and the receiver's inbox, then stopped on the missing counter).
+saved=$(R HMGET u:3 SendAckId ReceiveId | paste -sd' ')
+R HDEL u:3 SendAckId >/dev/null
+R HSET u:3 ReceiveId x >/dev/null
+d=$(R DEBUG DIGEST)
+is "$(get '/api/c/3/1/1/?message=x')" '500 {"error":"damaged user record"}' "damaged record: SEND is 500"
+for path in /api/user/3 /api/inbox/3; do
+	is "$(get "$path")" '500 {"error":"redis error"}' "damaged record: $path is 500"
+done
+is "$(R DEBUG DIGEST)" "$d" "damaged record: nothing written"
+is "$(get /healthz)" "200 ok" "/healthz still answers after the damaged record"
+set -- $saved
+R HSET u:3 SendAckId $1 ReceiveId $2 >/dev/null
+
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST $H/api/user/1)
 is "$code" 405 "POST is refused"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' x)" $H/api/user/1)
 ok $([ "$code" = 413 ] || [ "$code" = 400 ]; echo $?) "oversized request header: 4xx (got $code)"
 r=$(exec 3<>/dev/tcp/$A/9500; printf 'GARBAGE\r\n\r\n' >&3; timeout 5 head -1 <&3)
 case $r in "HTTP/1.1 400"*) ok 0 "malformed request line: 400" ;; *) ok 1 "malformed request line: 400"; diag "$r" ;; esac
+# Methods evhttp does not know, or knows but was not told to allow, get the
+# same 4xx as POST (evhttp itself answered 501 Not Implemented).
+for m in TRACE CONNECT get FOO; do
+	r=$(exec 3<>/dev/tcp/$A/9500; printf '%s /api/user/1 HTTP/1.1\r\nHost: x\r\n\r\n' $m >&3; timeout 5 head -1 <&3)
+	case $r in "HTTP/1.1 405"*) ok 0 "method $m: 405" ;; *) ok 1 "method $m: 405"; diag "$r" ;; esac
+done
 is "$(get "/api/c/1/2/2/?message=$exact")" '200 {"UserId":1,"SendId":2,"SendAckId":2,"ReceiveId":1}' \
 	"a message of exactly 1 KiB is accepted"
 is "$(get /healthz)" "200 ok" "/healthz still answers"

@@ -4,7 +4,7 @@
 # re-sends every message above SendAckId until done. Every message must then
 # be in its inbox exactly once and in order, and restarts must keep state.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 16
 
 N=12 MSGS=3
 ADDR=(x 127.0.2.30 127.0.2.31 127.0.2.32)
@@ -112,4 +112,33 @@ case $m in *'cellsrv_peer_connects_total{cell="2"} 2'*) ok 0 "cell 1 reconnected
 *) ok 1 "cell 1 reconnected to the restarted cell 2"; diag "$(echo "$m" | grep peer_)" ;; esac
 case $m in *'cellsrv_peer_up{cell="3"} 1'*) ok 0 "cell 1 linked to the late cell 3" ;;
 *) ok 1 "cell 1 linked to the late cell 3" ;; esac
+
+# A full batch of 256 peer lines in one read (DLVs: 6 arguments each), a
+# 256th line with a 2 KiB unescaped body, and the next DLV of 5 -> 1 with an
+# id of 15 digits: ignored or refused, nothing written, cellsrv alive (the
+# first two overflowed its argument and body arrays, the id was stored as
+# "1.2345678901234e+14" by the Redis function).
+state() {
+	local k
+	for k in $(redis-cli -h ${ADDR[1]} -p 7379 --scan | sort); do
+		printf '%s %s\n' "$k" "$(redis-cli -h ${ADDR[1]} -p 7379 --raw TYPE "$k")"
+	done
+	for u in 1 2 3 4; do redis-cli -h ${ADDR[1]} -p 7379 HGETALL u:$u; redis-cli -h ${ADDR[1]} -p 7379 LRANGE i:$u 0 -1; done
+}
+state >"$T/state-before"
+python3 -c '
+import socket, sys, time
+for data in (b"D 6 1 1 1 \n" * 256, b"A 1 2 5\n" * 255 + b"D 6 1 1 1 " + b"x" * 2040 + b"\n",
+             b"D 5 1 4 123456789012345 big\n"):
+    s = socket.create_connection((sys.argv[1], 9501))
+    time.sleep(0.2)
+    s.sendall(data)
+    time.sleep(0.3)
+    s.close()
+' ${ADDR[1]}
+m=$(curl -s http://${ADDR[1]}:9500/metrics)
+is "$(curl -s http://${ADDR[1]}:9500/healthz)" ok "cellsrv answers after a full batch of peer lines and an oversized body"
+case $m in *'cellsrv_peer_bad_lines_total 2'*) ok 0 "the oversized body and the 15-digit id are counted as bad lines" ;;
+*) ok 1 "the oversized body and the 15-digit id are counted as bad lines"; diag "$(echo "$m" | grep peer_)" ;; esac
+state | cmp -s "$T/state-before" -; ok $? "... and nothing was written"
 done_testing

@@ -4,7 +4,7 @@
 # foreign sender, counters off, parked leftovers, missing user, bad outbox).
 # Each fault must fail the check, name the user and count it in its field.
 . "$(dirname "$0")/lib.sh"
-plan 47
+plan 51
 
 A=127.0.3.1
 start_redis $A 7379 || exit 1
@@ -161,5 +161,15 @@ expect_fail 1 'checkdb: .*inv: no cell 3' "unknown cell: exit 1" checkdb -i "$T/
 expect_fail 1 'checkdb: redis 127.0.3.1:7380: ' "redis down: exit 1" checkdb -i "$T/inv" -k 1 -r 7380
 echo "h01 $A one 1 4" >"$T/bad"
 expect_fail 1 "checkdb: $T/bad:1: cell is not a number" "bad inventory: exit 1 naming the line" \
+	checkdb -i "$T/bad" -k 1
+# An address that is no IPv4 address is refused by every tool with the line
+# (msgclient used to retry it for ever, cellsrv named no line).
+printf 'h01 %s 1 1 4\nh02 127.0.3.999 2 5 5\n' $A >"$T/bad"
+for tool in checkdb msgclient cellsrv; do
+	expect_fail 1 "$tool: $T/bad:2: addr is not an IPv4 address: \"127.0.3.999\"" \
+		"$tool: inventory address not IPv4: exit 1 naming the line" timeout 10 $tool -i "$T/bad" -k 1
+done
+printf 'h01 %s 1 1 4 i-1 1.2.3.4 x y z\n' $A >"$T/bad"
+expect_fail 1 "checkdb: $T/bad:1: want 5 or 7 fields .*, got 10" "10 fields: counted right" \
 	checkdb -i "$T/bad" -k 1
 done_testing

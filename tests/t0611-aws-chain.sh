@@ -4,7 +4,7 @@
 # throttling) and usage errors of the EC2 tools.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/moto.sh"
-plan 35
+plan 37
 
 start_moto 127.0.5.12 5612 || { echo "Bail out! no moto_server"; exit 1; }
 KEY=$AWS_ACCESS_KEY_ID SECRET=$AWS_SECRET_ACCESS_KEY
@@ -109,6 +109,23 @@ is "$rc.$(cat "$T/err")" \
 	"1.ec2-kill: DescribeInstances: RequestLimitExceeded: Request limit exceeded. (request id req-3)" \
 	"throttled for good: the last error, its request id, exit 1"
 is "$(wc -l <"$T/thr2.log" | tr -d ' ')" 3 "... after exactly AWS_MAX_ATTEMPTS=3 tries"
+
+# A status 200 with a document that is no DescribeInstances answer (an error
+# document, a proxy's page) is an error, not an empty answer (ec2-kill said
+# "terminated 0" and exit 0); an error message of several lines is one line.
+for answer in foreign multiline; do
+	tp=$(free_port 127.0.5.12 5660)
+	python3 "$TOP/tests/throttle-server.py" 127.0.5.12 "$tp" "$T/moto/srv.pem" "$T/moto/srv.key" 0 "$T/$answer.log" $answer &
+	track $!
+	wait_port 127.0.5.12 "$tp" 10
+	AWS_ENDPOINT_URL=https://127.0.5.12:$tp AWS_MAX_ATTEMPTS=1 probe
+	stop_pid $!
+	case $answer in
+	foreign) want="ec2-kill: DescribeInstances: unexpected response <Response> (want <DescribeInstancesResponse>)" ;;
+	*) want="ec2-kill: DescribeInstances: UnauthorizedOperation: line one line two (request id req-1)" ;;
+	esac
+	is "$rc|$(cat "$T/out")|$(cat "$T/err")" "1||$want" "$answer answer: exit 1, one line, nothing on stdout"
+done
 
 # Usage errors exit 2.
 expect_fail 2 "^usage: vpc-make -r run -c operator-cidr" "vpc-make without -c" vpc-make -r x

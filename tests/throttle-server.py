@@ -1,15 +1,19 @@
 # throttle-server.py: an HTTPS endpoint that answers like a throttled EC2,
 # for the retry test (moto cannot be made to throttle). Usage:
-#   throttle-server.py ADDR PORT CERT KEY FAILS LOG
+#   throttle-server.py ADDR PORT CERT KEY FAILS LOG [ANSWER]
 # The first FAILS requests get EC2 error responses, alternately
-# 400 RequestLimitExceeded and 503 Unavailable; later ones an empty
-# DescribeInstances answer. Each request's arrival time (s) goes to LOG.
+# 400 RequestLimitExceeded and 503 Unavailable; later ones ANSWER:
+#   empty      (default) an empty DescribeInstances answer
+#   foreign    status 200 with a document that is no DescribeInstances answer
+#   multiline  400 UnauthorizedOperation whose message spans two lines
+# Each request's arrival time (s) goes to LOG.
 import http.server
 import ssl
 import sys
 import time
 
 addr, port, cert, key, fails, log = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6]
+answer = sys.argv[7] if len(sys.argv) > 7 else "empty"
 count = 0
 
 
@@ -24,6 +28,14 @@ class H(http.server.BaseHTTPRequestHandler):
             code, err = (400, "RequestLimitExceeded") if count % 2 else (503, "Unavailable")
             body = (f"<Response><Errors><Error><Code>{err}</Code><Message>Request limit "
                     f"exceeded.</Message></Error></Errors><RequestID>req-{count}</RequestID></Response>")
+        elif answer == "foreign":
+            code = 200
+            body = ("<Response><Errors><Error><Code>AuthFailure</Code><Message>x</Message></Error>"
+                    f"</Errors><RequestID>req-{count}</RequestID></Response>")
+        elif answer == "multiline":
+            code = 400
+            body = ("<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>line one\n"
+                    f"line two</Message></Error></Errors><RequestID>req-{count}</RequestID></Response>")
         else:
             code = 200
             body = ('<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'

@@ -359,6 +359,16 @@ backoff_ms(int attempt)
 	return (long long)arc4random_uniform((uint32_t)ceil + 1);
 }
 
+/* Control characters (a newline in a Message) would break the one-line
+ * error message: make them spaces. */
+static void
+one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 /* Fill e from an error document (or from the status when it is not one). */
 static void
 parse_error(const struct resp *r, long http, struct aws_error *e)
@@ -388,6 +398,9 @@ parse_error(const struct resp *r, long http, struct aws_error *e)
 		snprintf(e->message, sizeof e->message, "unexpected %s response",
 		    doc == NULL ? "non-XML" : "XML");
 	}
+	one_line(e->code);
+	one_line(e->message);
+	one_line(e->request_id);
 	xmlFreeDoc(doc);
 }
 
@@ -469,9 +482,19 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 		} else if (http == 200) {
 			xmlDoc *doc = xmlReadMemory(r.buf ? r.buf : "", (int)r.len, NULL,
 			    NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+			xmlNode *root;
+			size_t al = strlen(action);
+
 			free(r.buf);
-			if (doc == NULL || xmlDocGetRootElement(doc) == NULL)
+			if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL)
 				errx(1, "%s: response is not XML", action);
+			/* EC2 answers <ActionResponse>: anything else (an error
+			 * document, a proxy's page) must not pass for an empty
+			 * answer (ec2-kill would find nothing to terminate). */
+			if (strncmp((const char *)root->name, action, al) != 0 ||
+			    strcmp((const char *)root->name + al, "Response") != 0)
+				errx(1, "%s: unexpected response <%.60s> (want <%sResponse>)",
+				    action, (const char *)root->name, action);
 			free(body);
 			return doc;
 		} else {

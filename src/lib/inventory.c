@@ -1,4 +1,5 @@
 /* inventory.c: parse and validate hosts/inventory. */
+#include <arpa/inet.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ inventory_load(const char *path, struct inventory *inv)
 {
 	struct lines l;
 	char *line, *tok[8], *save;
+	struct in_addr ia;
 	size_t cap = 0;
 	int nt;
 	FILE *fp = fopen(path, "r");
@@ -44,10 +46,12 @@ inventory_load(const char *path, struct inventory *inv)
 		struct host h;
 
 		memset(&h, 0, sizeof h);
-		for (nt = 0; nt < 8; nt++) {
-			tok[nt] = strtok_r(nt == 0 ? line : NULL, " \t\r", &save);
-			if (tok[nt] == NULL)
+		for (nt = 0; ; nt++) {
+			char *t = strtok_r(nt == 0 ? line : NULL, " \t\r", &save);
+			if (t == NULL)
 				break;
+			if (nt < 8)
+				tok[nt] = t;
 		}
 		if (nt == 0 || tok[0][0] == '#')
 			continue;
@@ -55,6 +59,8 @@ inventory_load(const char *path, struct inventory *inv)
 			lines_die(&l, "want 5 or 7 fields (name addr cell lo hi [instance-id public-addr]), got %d", nt);
 		field(&l, h.name, sizeof h.name, tok[0], "name");
 		field(&l, h.addr, sizeof h.addr, tok[1], "addr");
+		if (inet_pton(AF_INET, h.addr, &ia) != 1)
+			lines_die(&l, "addr is not an IPv4 address: \"%s\"", h.addr);
 		h.cell = number(&l, tok[2], "cell");
 		h.lo = number(&l, tok[3], "lo");
 		h.hi = number(&l, tok[4], "hi");

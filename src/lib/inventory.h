@@ -1,7 +1,8 @@
 /* inventory.h: reader of hosts/inventory, the topology every later phase uses.
  * Format: '#' comments and blank lines, then per host
  *   name addr cell lo hi [instance-id public-addr]
- * Cells must be 1..N, each once; ranges must be contiguous from 1. */
+ * Cells must be 1..N, each once; ranges must be contiguous from 1; addr is
+ * an IPv4 address (the services listen on it). */
 #ifndef CS_INVENTORY_H
 #define CS_INVENTORY_H
 

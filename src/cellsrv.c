@@ -39,6 +39,7 @@
 #include <jansson.h>
 
 #include "cellsrv-lua.h"
+#include "clock.h"
 #include "inventory.h"
 #include "keys.h"
 #include "num.h"
@@ -161,15 +162,6 @@ logmsg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Latency table: O(1), direct mapped; a collision loses one sample. */
 static unsigned
 lat_slot(long long u, long long k)
@@ -197,7 +189,7 @@ lat_end(long long u, long long k)
 	if (lat[s].u != u || lat[s].k != k)
 		return;
 	lat[s].u = 0;
-	d = now() - lat[s].t;
+	d = cs_now() - lat[s].t;
 	for (b = 0; b < NBOUNDS && d > lat_bounds[b]; b++)
 		;
 	st.lat_buckets[b]++;
@@ -869,7 +861,7 @@ send_done(struct rq *q, const redisReply *rep)
 	t = 0;
 	if (acc > 0) {
 		/* Same-cell messages are acked in the accepting call itself. */
-		t = now();
+		t = cs_now();
 		st.lat_buckets[0] += (unsigned long long)e[6]->integer;
 		st.lat_count += (unsigned long long)e[6]->integer;
 	}

@@ -28,6 +28,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "clock.h"
 #include "inventory.h"
 #include "io.h"
 #include "keys.h"
@@ -359,7 +360,7 @@ main(int argc, char *argv[])
 	struct inventory inv;
 	const struct host *self;
 	struct timeval tv = { 5, 0 };
-	struct timespec t0, t1;
+	double t0;
 	redisContext *c;
 	redisReply **rep;
 	long long u, v, n;
@@ -386,7 +387,7 @@ main(int argc, char *argv[])
 	if (cfg.redis_addr == NULL)
 		cfg.redis_addr = self->addr;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = cs_now();
 	c = redisConnectWithTimeout(cfg.redis_addr, cfg.redis_port, tv);
 	if (c == NULL || c->err)
 		errx(1, "redis %s:%d: %s", cfg.redis_addr, cfg.redis_port,
@@ -421,14 +422,13 @@ main(int argc, char *argv[])
 			freeReplyObject(rep[i]);
 	}
 	redisFree(c);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("users=%lld relations=%lld expected=%lld sent=%lld acked=%lld received=%lld "
 	    "lost=%lld duplicated=%lld disordered=%lld corrupt=%lld incomplete=%lld "
 	    "outbox_bad=%lld parked=%lld failed=%lld seconds=%.3f\n",
 	    sum.users, sum.relations, sum.expected, sum.sent, sum.acked, sum.received,
 	    sum.lost, sum.duplicated, sum.disordered, sum.corrupt, sum.incomplete,
 	    sum.outbox_bad, sum.parked, sum.failed,
-	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	    cs_now() - t0);
 	fshut(stdout, "<stdout>");
 	free(rep);
 	free(fr);

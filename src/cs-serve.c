@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "num.h"
 
 #define CHUNK (1 << 20)         /* bytes per sendfile call */
@@ -59,22 +60,13 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* finish: log the transfer's one line and close it. */
 static void
 finish(struct conn *c, off_t size, const char *how)
 {
 	fprintf(stderr, "cs-serve: transfer peer=%s from=%s bytes=%lld/%lld seconds=%.3f %s\n",
 	    c->peer, c->namelen ? c->name : "-", (long long)c->off, (long long)size,
-	    now() - c->start, how);
+	    cs_now() - c->start, how);
 	close(c->fd);
 	c->fd = -1;
 }
@@ -196,7 +188,7 @@ main(int argc, char *argv[])
 		cs[i].fd = -1;
 	fprintf(stderr, "cs-serve: serving %s (%lld bytes) on %s:%d, idle exit %d s, %d connections at most\n",
 	    cfg.file, (long long)st.st_size, cfg.addr, cfg.port, cfg.idle, cfg.maxconn);
-	last_used = now();
+	last_used = cs_now();
 
 	for (;;) {
 		/* The listener only while a slot is free: the rest wait in the backlog. */
@@ -209,7 +201,7 @@ main(int argc, char *argv[])
 		}
 		if (poll(pf, cfg.maxconn + 1, 250) < 0 && errno != EINTR)
 			err(1, "poll");
-		t = now();
+		t = cs_now();
 		for (i = 0; i < cfg.maxconn; i++) {
 			struct conn *c = &cs[i];
 			short ev = pf[i + 1].revents;

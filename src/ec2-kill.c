@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "clock.h"
 #include "io.h"
 #include "lines.h"
 #include "num.h"
@@ -217,7 +218,7 @@ main(int argc, char *argv[])
 	done = nlist;
 
 	/* Wait until none is left: poll from 1 s, doubling to 15 s. */
-	deadline = aws_now_ms() + cfg.o.wait * 1000;
+	deadline = cs_now_ms() + cfg.o.wait * 1000;
 	for (;;) {
 		survey(a);
 		if (nlist == 0)

@@ -17,6 +17,7 @@
 
 #include "aws.h"
 #include "cells.h"
+#include "clock.h"
 #include "io.h"
 #include "num.h"
 
@@ -409,7 +410,7 @@ main(int argc, char *argv[])
 	 * yet, so a missing one we launched is pending, unless it was seen
 	 * terminated (spot capacity, a bad AMI); a missing one we did not
 	 * launch was terminated since the first look. */
-	deadline = aws_now_ms() + cfg.o.wait * 1000;
+	deadline = cs_now_ms() + cfg.o.wait * 1000;
 	for (;;) {
 		survey(a);
 		pending = 0;

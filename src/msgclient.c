@@ -31,6 +31,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "inventory.h"
 #include "io.h"
 #include "keys.h"
@@ -127,15 +128,6 @@ static struct {
 	long long retries, requests, errors, http503, http4xx;
 	int       timed_out;
 } st;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 push(struct fifo *q, struct user *u)
@@ -317,7 +309,7 @@ act(struct conn *c, struct user *u, double t)
 static void
 pump(void)
 {
-	double t = now();
+	double t = cs_now();
 
 	while (idle != NULL && ready.head != NULL) {
 		struct conn *c = idle;
@@ -414,7 +406,7 @@ on_response(struct evhttp_request *req, void *arg)
 	struct conn *c = arg;
 	struct user *u = c->u;
 	int code = req ? evhttp_request_get_response_code(req) : 0;
-	double t = now();
+	double t = cs_now();
 	const char *why = NULL;
 	json_t *j = NULL;
 
@@ -484,7 +476,7 @@ on_response(struct evhttp_request *req, void *arg)
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
-	double t = now();
+	double t = cs_now();
 
 	(void)fd; (void)what; (void)arg;
 	while (sleeping.head != NULL && sleeping.head->wake <= t) {
@@ -634,11 +626,11 @@ main(int argc, char *argv[])
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
 
-	t_start = now();
+	t_start = cs_now();
 	pump();
 	if (nusers > 0)
 		event_base_dispatch(base);
-	secs = now() - t_start;
+	secs = cs_now() - t_start;
 	getrusage(RUSAGE_SELF, &ru);
 	if (!cfg.quiet)
 		progress_line();

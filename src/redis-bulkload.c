@@ -43,6 +43,7 @@
 #include <hiredis/hiredis.h>
 
 #include "cells.h"
+#include "clock.h"
 #include "keys.h"
 #include "lines.h"
 #include "num.h"
@@ -114,15 +115,6 @@ usage(FILE *fp, int status)
 	fprintf(fp, "usage: redis-bulkload [-f] [-h addr (127.0.0.1)] [-p port (%d)] "
 	    "[-m resp|hiredis (resp)] [-w restore|sadd (restore)] [-v] < relations\n", PORT_REDIS);
 	exit(status);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void *
@@ -393,7 +385,7 @@ resp_pump(size_t keep, size_t inflight)
 	char buf[1 << 16];
 	ssize_t n;
 	void *r;
-	double last = now();
+	double last = cs_now();
 	int rc;
 
 	while (cn.olen - cn.opos > keep || cn.qn > inflight) {
@@ -403,12 +395,12 @@ resp_pump(size_t keep, size_t inflight)
 		if (rc < 0 && errno != EINTR)
 			err(1, "poll");
 		if (rc <= 0) {
-			if (now() - last > STALL_SECONDS)
+			if (cs_now() - last > STALL_SECONDS)
 				errx(1, "%s:%d: no progress for %d s, giving up",
 				    cfg.host, cfg.port, STALL_SECONDS);
 			continue;
 		}
-		last = now();
+		last = cs_now();
 		if (pfd.revents & POLLOUT) {
 			n = write(cn.c->fd, cn.out + cn.opos, cn.olen - cn.opos);
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -740,7 +732,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
-	double t0 = now(), t1, t2;
+	double t0 = cs_now(), t1, t2;
 	int ch, flags;
 
 	while ((ch = getopt_long(argc, argv, "fh:p:m:w:v", longopts, NULL)) != -1) {
@@ -804,21 +796,21 @@ main(int argc, char *argv[])
 		if (flags < 0 || fcntl(cn.c->fd, F_SETFL, flags | O_NONBLOCK) < 0)
 			err(1, "fcntl");
 	}
-	t1 = now();
+	t1 = cs_now();
 	if (!fresh) {
 		load(PHASE_CHECK);
 		drain();
 	}
 	load(PHASE_WRITE);
-	t2 = now();
+	t2 = cs_now();
 	load(PHASE_READ);
 	drain();
 	if (cfg.verbose)
 		fprintf(stderr, "redis-bulkload: %s read=%.3f write=%.3f verify=%.3f (%s)\n",
-		    cfg.mode == MODE_RESP ? "resp" : "hiredis", t1 - t0, t2 - t1, now() - t2,
+		    cfg.mode == MODE_RESP ? "resp" : "hiredis", t1 - t0, t2 - t1, cs_now() - t2,
 		    !fresh ? "database not empty: HSETNX + SADD" :
 		    cfg.write == WRITE_RESTORE ? "empty database: RESTORE" : "empty database: HSET + SADD");
-	printf("users=%zu relations=%zu seconds=%.3f\n", d.nusers, d.nrel, now() - t0);
+	printf("users=%zu relations=%zu seconds=%.3f\n", d.nusers, d.nrel, cs_now() - t0);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "<stdout>: write error");
 	return 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "clock.h"
 #include "io.h"
 #include "num.h"
 
@@ -225,7 +226,7 @@ main(int argc, char *argv[])
 	if (argc != 0 || !aws_one_selection(&cfg.o))
 		usage(stderr, 2);
 	a = aws_open(cfg.o.region);
-	deadline = aws_now_ms() + cfg.o.wait * 1000;
+	deadline = cs_now_ms() + cfg.o.wait * 1000;
 
 	list(a, "DescribeVpcs", "vpcSet/item", NULL, NULL, &vpcs);
 	for (i = 0; i < vpcs.n; i++)

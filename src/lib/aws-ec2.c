@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "clock.h"
 #include "num.h"
 
 void
@@ -55,19 +56,10 @@ aws_each(struct aws *a, const char *action, struct aws_params *p, const char *se
 	errx(1, "%s: more than 100 pages of results", action);
 }
 
-long long
-aws_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 aws_pause(int *delay_ms, long long deadline_ms)
 {
-	long long left = deadline_ms - aws_now_ms();
+	long long left = deadline_ms - cs_now_ms();
 
 	if (left <= 0)
 		return 0;
@@ -117,7 +109,7 @@ xmlDoc *
 aws_try_fresh(struct aws *a, const char *action, const struct aws_params *p,
     struct aws_error *e)
 {
-	long long deadline = aws_now_ms() + 30000;
+	long long deadline = cs_now_ms() + 30000;
 	int delay = 500;
 
 	for (;;) {

@@ -17,6 +17,7 @@
 #include <libxml/parser.h>
 
 #include "aws.h"
+#include "clock.h"
 #include "num.h"
 #include "sigv4.h"
 
@@ -336,15 +337,6 @@ retryable_curl(CURLcode rc)
 	}
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))] ms. */
 static long long
 backoff_ms(int attempt)
@@ -425,7 +417,7 @@ xmlDoc *
 aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aws_error *e)
 {
 	char *body = aws_body(action, p), errbuf[CURL_ERROR_SIZE];
-	long long start = now_ms(), wait;
+	long long start = cs_now_ms(), wait;
 	int attempt;
 
 	for (attempt = 1;; attempt++) {
@@ -475,7 +467,7 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 			if (r.over)
 				errx(1, "%s: response larger than %d bytes", action, BODY_MAX);
 			if (!retryable_curl(rc) || attempt >= a->attempts ||
-			    now_ms() - start >= RETRY_BUDGET_MS)
+			    cs_now_ms() - start >= RETRY_BUDGET_MS)
 				errx(1, "%s: %s: %s (attempt %d)", action, a->cfg.endpoint,
 				    errbuf[0] ? errbuf : curl_easy_strerror(rc), attempt);
 			retry = 1;
@@ -502,7 +494,7 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 			if (e->request_id[0] == '\0')
 				snprintf(e->request_id, sizeof e->request_id, "%s", r.rid);
 			if ((http >= 500 || retryable_code(e->code)) && attempt < a->attempts &&
-			    now_ms() - start < RETRY_BUDGET_MS)
+			    cs_now_ms() - start < RETRY_BUDGET_MS)
 				retry = 1;
 		}
 		free(r.buf);
@@ -511,8 +503,8 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 			return NULL;
 		}
 		wait = backoff_ms(attempt);
-		if (now_ms() - start + wait > RETRY_BUDGET_MS)
-			wait = RETRY_BUDGET_MS - (now_ms() - start);
+		if (cs_now_ms() - start + wait > RETRY_BUDGET_MS)
+			wait = RETRY_BUDGET_MS - (cs_now_ms() - start);
 		if (wait > 0)
 			usleep((useconds_t)(wait * 1000));
 	}

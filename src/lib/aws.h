@@ -124,11 +124,8 @@ void aws_each(struct aws *a, const char *action, struct aws_params *p, const cha
               void (*fn)(xmlNode *item, void *arg), void *arg);
 
 /* Waiter pacing: sleep *delay_ms, then double it up to 15 s. Returns 0
- * (without sleeping) once deadline_ms (CLOCK_MONOTONIC ms) has passed. */
+ * (without sleeping) once deadline_ms (cs_now_ms() of clock.h) has passed. */
 int aws_pause(int *delay_ms, long long deadline_ms);
-
-/* CLOCK_MONOTONIC in ms. */
-long long aws_now_ms(void);
 
 /* Exit 1 (like aws_die) unless e's code is one of the NULL-terminated codes:
  * errors that mean "already done" for idempotent tools. */

@@ -37,6 +37,8 @@
 #   PROVIDER_SHIP_RUNTIME  the default SHIP_RUNTIME: 1 when the hosts lack
 #                        redis-server or our tools' libraries (aws: a fresh
 #                        AMI), 0 when they have them (local); mk/runtime.mk
+#   PROVIDER_SHIP        the default SHIP: direct (local), or tree (aws: the
+#                        control host sends the archive to h01 only)
 #
 # WHAT A HOST SEES (cs-host ships, cs-node acts; both in bin/)
 # deploy ships $(BIN_TAR), the archive of $(BIN) as bin/, and a tar of the

@@ -65,7 +65,7 @@ static struct config {
 	int         redis_port;
 	long long   max_inflight; /* Redis calls in flight before 503 */
 	long long   peer_buf;    /* bytes queued to one peer before 503 */
-	long long   window;      /* SEND ids accepted above SendAckId */
+	long long   window;      /* SEND ids above SendAckId; DLVs parked past si */
 	int         verbose;     /* 0 quiet, 1 info, 2 debug */
 } cfg = {
 	.http_port = PORT_HTTP,
@@ -120,6 +120,7 @@ static struct {
 	unsigned long long accepted, delivered, dup_dlv, acked;
 	unsigned long long http[600];
 	unsigned long long redis_calls, redis_errors, peer_bad, peer_in;
+	unsigned long long peer_far;  /* DLVs dropped by cs_peer: too far ahead */
 	unsigned long long lat_buckets[16], lat_count;
 	double             lat_sum;
 } st;
@@ -487,12 +488,13 @@ on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 	redis_reply_seen(rep, 1);
 	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
 		logmsg(1, "cs_peer: %s", rep->str);
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 3)
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 4)
 		return;
 	st.delivered += (unsigned long long)rep->element[0]->integer;
 	st.acked += (unsigned long long)rep->element[1]->integer;
 	st.dup_dlv += (unsigned long long)rep->element[2]->integer;
-	forward(rep->element + 3, rep->elements - 3, 0);
+	st.peer_far += (unsigned long long)rep->element[3]->integer;
+	forward(rep->element + 4, rep->elements - 4, 0);
 }
 
 static void
@@ -524,12 +526,12 @@ pnum(const char *s, size_t n, long long max)
 static void
 pin_read(struct bufferevent *bev, void *arg)
 {
-	/* FCALL cs_peer 0 lo hi, then up to 6 arguments per line */
-	static const char *argv[5 + PEER_BATCH * 6];
-	static size_t len[5 + PEER_BATCH * 6];
+	/* FCALL cs_peer 0 lo hi window, then up to 6 arguments per line */
+	static const char *argv[6 + PEER_BATCH * 6];
+	static size_t len[6 + PEER_BATCH * 6];
 	/* pct_decode needs room for the encoded length (up to 3 KiB) */
 	static char bodies[PEER_BATCH][3 * MSG_BODY_MAX];
-	static char lo[24], hi[24];
+	static char lo[24], hi[24], win[24];
 	struct pin *p = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
@@ -549,12 +551,14 @@ pin_read(struct bufferevent *bev, void *arg)
 		buf = (char *)evbuffer_pullup(in, (ev_ssize_t)take);
 		snprintf(lo, sizeof lo, "%lld", self->lo);
 		snprintf(hi, sizeof hi, "%lld", self->hi);
+		snprintf(win, sizeof win, "%lld", cfg.window);
 		argv[0] = "FCALL"; len[0] = 5;
 		argv[1] = "cs_peer"; len[1] = 7;
 		argv[2] = "0"; len[2] = 1;
 		argv[3] = lo; len[3] = strlen(lo);
 		argv[4] = hi; len[4] = strlen(hi);
-		argc = 5;
+		argv[5] = win; len[5] = strlen(win);
+		argc = 6;
 		while (items < PEER_BATCH) {
 			char *nl = memchr(buf + off, '\n', take - off), *f[6];
 			size_t fl[6];
@@ -1296,9 +1300,11 @@ http_metrics(struct evhttp_request *req)
 	    "# TYPE cellsrv_redis_errors_total counter\ncellsrv_redis_errors_total %llu\n"
 	    "# TYPE cellsrv_redis_up gauge\ncellsrv_redis_up %d\n"
 	    "# TYPE cellsrv_peer_lines_in_total counter\ncellsrv_peer_lines_in_total %llu\n"
-	    "# TYPE cellsrv_peer_bad_lines_total counter\ncellsrv_peer_bad_lines_total %llu\n",
+	    "# TYPE cellsrv_peer_bad_lines_total counter\ncellsrv_peer_bad_lines_total %llu\n"
+	    "# HELP cellsrv_peer_dropped_far_total Peer DLVs dropped, not parked: pair seq more than -w ahead.\n"
+	    "# TYPE cellsrv_peer_dropped_far_total counter\ncellsrv_peer_dropped_far_total %llu\n",
 	    st.delivered, st.dup_dlv, st.acked, inflight, st.redis_calls, st.redis_errors,
-	    redis_ready, st.peer_in, st.peer_bad);
+	    redis_ready, st.peer_in, st.peer_bad, st.peer_far);
 	for (m = 0; m < 5; m++) {
 		static const char *name[] = { "peer_up gauge", "peer_connects_total counter",
 		    "peer_reconnects_total counter", "peer_lines_out_total counter",

@@ -24,7 +24,9 @@ local fmt               -- string.format: '%d' is cheaper than tostring's '%.14g
 local lo, hi            -- uid range of this cell
 local queue, qh, qn     -- DLV/ACK steps caused by the current call: head, tail
 local out               -- reply items
-local st                -- counts: accepted, delivered, acked, duplicate DLVs
+local st                -- counts: accepted, delivered, acked, duplicate DLVs,
+                        -- DLVs dropped as too far ahead
+local park_max          -- the window: farthest DLV parked, in seqs past si
 
 local function is_local(u)
 	local n = tonumber(u)
@@ -52,6 +54,14 @@ local function ack_step(u, k)
 end
 
 -- DLV(u -> f, seq, k, body) at f's cell: deliver in pair order, ACK each.
+-- A DLV above si+1 is parked, but only up to si+window: the DLVs of the pair
+-- between si and seq are all un-acked, so while u's client ids stay within
+-- SendAckId+window (cellsrv's WINDOW refusal; a client that does not wait
+-- for acks can exceed it with in-order ids, which are accepted unchecked), a
+-- legitimate seq is at most si+window. One farther (a buggy or hostile peer,
+-- a sender with a larger -w) is dropped and counted, so pd:f stays bounded;
+-- dropping a DLV is safe: the client re-sends every id above SendAckId and a
+-- re-sent SEND re-forwards the DLV, parked once the gap has closed enough.
 local function dlv_step(u, f, seq, k, body)
 	if call('SISMEMBER', 'f:' .. f, u) == 0 then return end
 	local sk = 'si:' .. f
@@ -63,6 +73,10 @@ local function dlv_step(u, f, seq, k, body)
 	end
 	local pk = 'pd:' .. f
 	if seq > cur + 1 then                    -- gap: park it
+		if seq - cur > park_max then         -- too far ahead: drop
+			st[5] = st[5] + 1
+			return
+		end
 		call('HSETNX', pk, u .. ':' .. seq, k .. ' ' .. body)
 		return
 	end
@@ -110,7 +124,7 @@ end
 local function begin(args)
 	call, fmt = redis.call, string.format
 	lo, hi = tonumber(args[1]), tonumber(args[2])
-	queue, qh, qn, out, st = {}, 1, 0, {}, {0, 0, 0, 0}
+	queue, qh, qn, out, st = {}, 1, 0, {}, {0, 0, 0, 0, 0}
 end
 
 -- The hot path of cs_send: K = SendId+1 is accepted, then every parked
@@ -179,7 +193,8 @@ local function send_one(window, u, f, k, body)
 		return accept(u, f, body, s, a, tonumber(h[3]))
 	end
 	local status = 'park'
-	queue, qh, qn, out, st = {}, 1, 0, {}, {0, 0, 0, 0}
+	queue, qh, qn, out, st = {}, 1, 0, {}, {0, 0, 0, 0, 0}
+	park_max = window
 	if k <= s then
 		local e = call('LINDEX', 'o:' .. u, k - 1)
 		local ef, eseq, ebody = string.match(e or '', '^(%d+) (%d+) (.*)$')
@@ -233,13 +248,17 @@ local function cs_sendv(_, args)
 	return r
 end
 
--- cs_peer lo hi ITEM...: a batch of lines from peer cells, each item
+-- cs_peer lo hi window ITEM...: a batch of lines from peer cells, each item
 -- "D" FROM TO SEQ K BODY or "A" FROM TO K (5 or 3 arguments after the
 -- letter). Items not addressed to this cell, or about unknown users or
--- non-friends, are ignored. Reply: {delivered, acked, duplicate, items...}.
+-- non-friends, are ignored; a DLV more than window pair seqs ahead is
+-- dropped (dlv_step). Reply: {delivered, acked, duplicate, dropped far,
+-- items...}.
 local function cs_peer(_, args)
 	begin(args)
-	local i, n = 3, #args
+	park_max = tonumber(args[3])
+	if not park_max then return redis.error_reply('BADWINDOW window must be a number') end
+	local i, n = 4, #args
 	while i <= n do
 		if args[i] == 'D' then
 			-- A DLV between two users of this cell never crosses a link:
@@ -259,7 +278,7 @@ local function cs_peer(_, args)
 		end
 		run_queue()
 	end
-	local r = {st[2], st[3], st[4]}
+	local r = {st[2], st[3], st[4], st[5]}
 	for j = 1, #out do r[#r + 1] = out[j] end
 	return r
 end

@@ -4,7 +4,7 @@
 # (users 1-3 and 4-6) in one Redis: the lo/hi arguments say which users are
 # local, so a step for the other "cell" comes back as a peer line.
 . "$(dirname "$0")/lib.sh"
-plan 46
+plan 55
 
 A=127.0.2.10
 start_redis $A 7379 --enable-debug-command yes || exit 1
@@ -12,8 +12,9 @@ R() { redis-cli -h $A -p 7379 "$@"; }
 # call FN ARGS...: the reply on one line, elements separated by "|".
 call() { R FCALL "$1" 0 "${@:2}" | sed '/^$/d' | paste -sd'|'; }
 send() { call cs_send 1 3 100 "$@"; }      # U F K BODY, at the cell of 1-3
-peerA() { call cs_peer 1 3 "$@"; }         # items arriving at cell 1-3
-peerB() { call cs_peer 4 6 "$@"; }         # items arriving at cell 4-6
+# cs_peer replies {delivered, acked, duplicate, dropped far, items...}
+peerA() { call cs_peer 1 3 100 "$@"; }     # items arriving at cell 1-3
+peerB() { call cs_peer 4 6 100 "$@"; }     # items arriving at cell 4-6
 hget() { R HGET "u:$1" "$2"; }
 digest() { R DEBUG DIGEST; }
 
@@ -55,34 +56,34 @@ is "$(send 1 4 2 changed)" "CONFLICT message id accepted with another friend or 
 is "$(digest)" "$d" "conflicts wrote nothing"
 
 # DLVs at the other cell: out of order, then duplicates.
-is "$(peerB D 1 4 2 3 1-4-2)" "0|0|0" "DLV seq 2 before seq 1 is parked, no ACK yet"
+is "$(peerB D 1 4 2 3 1-4-2)" "0|0|0|0" "DLV seq 2 before seq 1 is parked, no ACK yet"
 is "$(R HLEN pd:4)" 1 "parked in pd:4"
-is "$(peerB D 1 4 2 3 1-4-2)" "0|0|0" "duplicate of a parked DLV changes nothing"
-is "$(peerB D 1 4 1 2 1-4-1)" "2|0|0|A 1 4 2|A 1 4 3" "seq 1 delivers both in order and ACKs both"
+is "$(peerB D 1 4 2 3 1-4-2)" "0|0|0|0" "duplicate of a parked DLV changes nothing"
+is "$(peerB D 1 4 1 2 1-4-1)" "2|0|0|0|A 1 4 2|A 1 4 3" "seq 1 delivers both in order and ACKs both"
 is "$(R LRANGE i:4 0 -1 | paste -sd'|')" "1 1 2 1-4-1|1 2 3 1-4-2" "inbox holds F SEQ K BODY in pair order"
 is "$(hget 4 ReceiveId)|$(R HGET si:4 1)|$(R HLEN pd:4)" "2|2|0" "ReceiveId and in-seq advanced, nothing parked"
 d=$(digest)
-is "$(peerB D 1 4 1 2 1-4-1)" "0|0|1|A 1 4 2" "duplicate DLV is ACKed again"
+is "$(peerB D 1 4 1 2 1-4-1)" "0|0|1|0|A 1 4 2" "duplicate DLV is ACKed again"
 is "$(digest)" "$d" "duplicate DLV wrote nothing"
-is "$(peerB D 2 4 1 1 x)" "0|0|0" "DLV from a non-friend is ignored"
-is "$(peerB D 1 1 1 1 x)" "0|0|0" "DLV for a user of another cell is ignored"
-is "$(peerB D 5 4 1 1 x)" "0|0|0" "DLV between two local users over a link is ignored"
-is "$(peerB D 1 4 x 1 x)|$(peerA A 1 4 -)" "0|0|0|0|0|0" "DLV and ACK with malformed numbers are ignored"
+is "$(peerB D 2 4 1 1 x)" "0|0|0|0" "DLV from a non-friend is ignored"
+is "$(peerB D 1 1 1 1 x)" "0|0|0|0" "DLV for a user of another cell is ignored"
+is "$(peerB D 5 4 1 1 x)" "0|0|0|0" "DLV between two local users over a link is ignored"
+is "$(peerB D 1 4 x 1 x)|$(peerA A 1 4 -)" "0|0|0|0|0|0|0|0" "DLV and ACK with malformed numbers are ignored"
 is "$(digest)" "$d" "ignored DLVs wrote nothing"
 
 # ACKs back at the sender's cell: out of order, duplicate, lost.
-is "$(peerA A 1 4 3)" "0|1|0|a 1 4 3" "ACK k=3 before k=1 is applied but SendAckId waits"
+is "$(peerA A 1 4 3)" "0|1|0|0|a 1 4 3" "ACK k=3 before k=1 is applied but SendAckId waits"
 is "$(hget 1 SendAckId)|$(R SMEMBERS pa:1)" "0|3" "k=3 parked in pa:1"
-is "$(peerA A 1 4 3)" "0|0|0" "duplicate ACK changes nothing"
-is "$(peerA A 1 4 9)" "0|0|0" "ACK for an id never sent is ignored"
+is "$(peerA A 1 4 3)" "0|0|0|0" "duplicate ACK changes nothing"
+is "$(peerA A 1 4 9)" "0|0|0|0" "ACK for an id never sent is ignored"
 # The ACKs of 1 and 2 are lost; the client re-sends k=1 and k=2.
 is "$(send 1 5 1 1-5-1)" "retx|3|0|0|0|0|0|0|D 1 5 1 1 1-5-1" "lost ACK: the re-sent SEND re-forwards k=1"
-is "$(peerB D 1 5 1 1 1-5-1)" "1|0|0|A 1 5 1" "first delivery of k=1 at 5"
-is "$(peerA A 1 5 1)" "0|1|0|a 1 5 1" "its ACK arrives"
+is "$(peerB D 1 5 1 1 1-5-1)" "1|0|0|0|A 1 5 1" "first delivery of k=1 at 5"
+is "$(peerA A 1 5 1)" "0|1|0|0|a 1 5 1" "its ACK arrives"
 is "$(hget 1 SendAckId)" 1 "SendAckId 1: k=2 still unacked"
 is "$(send 1 4 2 1-4-1)" "retx|3|1|0|0|0|0|0|D 1 4 1 2 1-4-1" "lost ACK: the re-sent k=2 re-forwards its DLV"
-is "$(peerB D 1 4 1 2 1-4-1)" "0|0|1|A 1 4 2" "re-forwarded DLV of k=2 is a duplicate there and ACKed again"
-is "$(peerA A 1 4 2)|$(hget 1 SendAckId)|$(R EXISTS pa:1)" "0|1|0|a 1 4 2|3|0" \
+is "$(peerB D 1 4 1 2 1-4-1)" "0|0|1|0|A 1 4 2" "re-forwarded DLV of k=2 is a duplicate there and ACKed again"
+is "$(peerA A 1 4 2)|$(hget 1 SendAckId)|$(R EXISTS pa:1)" "0|1|0|0|a 1 4 2|3|0" \
 	"the repeated ACK closes the gap: SendAckId 3, pa:1 empty"
 is "$(send 1 4 3 1-4-2)" "done|3|3|0|0|0|0|0" "SEND of an acked id is done, nothing forwarded"
 
@@ -103,4 +104,23 @@ is "$(call cs_sendv 1 3 100 1 2 6 1-2-3 7 1 1 x 1 2 5 1-2-2 1 3 7 1-3-1 | sed 's
 	"park|4|4|0|0|0|0|0|NOUSER unknown user|acc|6|6|0|2|2|2|0|acc|7|7|0|1|1|1|0" \
 	"cs_sendv: a batch of SENDs, one reply each, in order"
 is "$(R LRANGE i:2 0 -1 | paste -sd'|')" "1 1 4 1-2-1|1 2 5 1-2-2|1 3 6 1-2-3" "batched SENDs delivered in order"
+# A DLV is parked only up to the window (100 here) past the pair's in-seq:
+# a legitimate one is never farther (its sender refuses a client id beyond
+# SendAckId + window), so one beyond is dropped and counted, writing nothing
+# (a hostile peer could otherwise grow pd: without bound).
+is "$(R HGET si:5 1)|$(R EXISTS pd:5)" "1|0" "pair 1->5 at seq 1, nothing parked"
+d=$(digest)
+is "$(peerB D 1 5 102 102 far)" "0|0|0|1" "DLV seq = in-seq + window + 1 is dropped and counted"
+is "$(peerB D 1 5 1000000000001 7 far D 1 5 5000 8 far D 1 5 5001 9 far)" "0|0|0|3" \
+	"DLVs 10^12 and thousands of seqs ahead are dropped and counted"
+is "$(digest)" "$d" "dropped far-ahead DLVs wrote nothing"
+is "$(peerB D 1 5 101 101 b101)|$(R HLEN pd:5)" "0|0|0|0|1" "DLV seq = in-seq + window is parked"
+is "$(peerB D 1 5 3 3 b3 D 1 5 2 2 b2)" "2|0|0|0|A 1 5 2|A 1 5 3" \
+	"seq 3 parked, seq 2 delivers 2 and 3"
+items=$(for q in $(seq 4 100); do printf 'D 1 5 %d %d b%d ' $q $q $q; done)
+is "$(peerB $items | cut -d'|' -f1-4)|$(R EXISTS pd:5)|$(R HGET si:5 1)" "98|0|0|0|0|101" \
+	"filling the gap drains the parked seq = in-seq + window"
+is "$(R LRANGE i:5 0 -1 | awk '$1 == 1 { print $2 }' | paste -sd' ')|$(hget 5 ReceiveId)" \
+	"$(seq 1 101 | paste -sd' ')|101" "pair 1->5 delivered once each, in seq order"
+is "$(peerB D 1 5 102 102 b102)" "1|0|0|0|A 1 5 102" "the dropped DLV, re-sent once the gap is closed, is delivered"
 done_testing

@@ -4,7 +4,7 @@
 # re-sends every message above SendAckId until done. Every message must then
 # be in its inbox exactly once and in order, and restarts must keep state.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 N=12 MSGS=3
 ADDR=(x 127.0.2.30 127.0.2.31 127.0.2.32)
@@ -117,7 +117,8 @@ case $m in *'cellsrv_peer_up{cell="3"} 1'*) ok 0 "cell 1 linked to the late cell
 # 256th line with a 2 KiB unescaped body, and the next DLV of 5 -> 1 with an
 # id of 15 digits: ignored or refused, nothing written, cellsrv alive (the
 # first two overflowed its argument and body arrays, the id was stored as
-# "1.2345678901234e+14" by the Redis function).
+# "1.2345678901234e+14" by the Redis function). Then two DLVs of 5 -> 1 far
+# beyond the pair's in-seq (3) + the window (65536): dropped, not parked.
 state() {
 	local k
 	for k in $(redis-cli -h ${ADDR[1]} -p 7379 --scan | sort); do
@@ -129,7 +130,8 @@ state >"$T/state-before"
 python3 -c '
 import socket, sys, time
 for data in (b"D 6 1 1 1 \n" * 256, b"A 1 2 5\n" * 255 + b"D 6 1 1 1 " + b"x" * 2040 + b"\n",
-             b"D 5 1 4 123456789012345 big\n"):
+             b"D 5 1 4 123456789012345 big\n",
+             b"D 5 1 65540 13 far\nD 5 1 1000000000003 14 far\n"):
     s = socket.create_connection((sys.argv[1], 9501))
     time.sleep(0.2)
     s.sendall(data)
@@ -140,5 +142,7 @@ m=$(curl -s http://${ADDR[1]}:9500/metrics)
 is "$(curl -s http://${ADDR[1]}:9500/healthz)" ok "cellsrv answers after a full batch of peer lines and an oversized body"
 case $m in *'cellsrv_peer_bad_lines_total 2'*) ok 0 "the oversized body and the 15-digit id are counted as bad lines" ;;
 *) ok 1 "the oversized body and the 15-digit id are counted as bad lines"; diag "$(echo "$m" | grep peer_)" ;; esac
+case $m in *'cellsrv_peer_dropped_far_total 2'*) ok 0 "the two far-ahead DLVs are counted as dropped" ;;
+*) ok 1 "the two far-ahead DLVs are counted as dropped"; diag "$(echo "$m" | grep peer_)" ;; esac
 state | cmp -s "$T/state-before" -; ok $? "... and nothing was written"
 done_testing

@@ -189,6 +189,12 @@ local function send_one(window, u, f, k, body)
 	if call('SISMEMBER', 'f:' .. u, f) == 0 then
 		return {'NOTFRIEND not a friend'}
 	end
+	-- In order or not, no K beyond the window: it bounds what a client can
+	-- have unacknowledged, hence how far ahead a legitimate DLV can be
+	-- (dlv_step parks no farther).
+	if k > a + window then
+		return {'WINDOW message id too far above SendAckId'}
+	end
 	if k == s + 1 then
 		return accept(u, f, body, s, a, tonumber(h[3]))
 	end
@@ -209,8 +215,6 @@ local function send_one(window, u, f, k, body)
 			run_queue()
 			h = call('HMGET', uk, 'SendId', 'SendAckId', 'ReceiveId')
 		end
-	elseif k > a + window then
-		return {'WINDOW message id too far above SendAckId'}
 	else
 		local psk = 'ps:' .. u
 		local p = call('HGET', psk, k)

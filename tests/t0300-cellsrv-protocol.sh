@@ -4,7 +4,7 @@
 # (users 1-3 and 4-6) in one Redis: the lo/hi arguments say which users are
 # local, so a step for the other "cell" comes back as a peer line.
 . "$(dirname "$0")/lib.sh"
-plan 55
+plan 57
 
 A=127.0.2.10
 start_redis $A 7379 --enable-debug-command yes || exit 1
@@ -123,4 +123,12 @@ is "$(peerB $items | cut -d'|' -f1-4)|$(R EXISTS pd:5)|$(R HGET si:5 1)" "98|0|0
 is "$(R LRANGE i:5 0 -1 | awk '$1 == 1 { print $2 }' | paste -sd' ')|$(hget 5 ReceiveId)" \
 	"$(seq 1 101 | paste -sd' ')|101" "pair 1->5 delivered once each, in seq order"
 is "$(peerB D 1 5 102 102 b102)" "1|0|0|0|A 1 5 102" "the dropped DLV, re-sent once the gap is closed, is delivered"
+
+# The window holds for SENDs in order too: user 3 with 100 messages
+# unacknowledged (counters set by hand) may not send its 101st.
+R HSET u:3 SendId 100 SendAckId 0 >/dev/null
+d=$(digest)
+is "$(send 3 1 101 x)" "WINDOW message id too far above SendAckId" \
+	"an in-order SEND beyond SendAckId + window is refused"
+is "$(digest)" "$d" "the refused in-order SEND wrote nothing"
 done_testing

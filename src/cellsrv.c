@@ -15,7 +15,6 @@
 #include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -1410,11 +1409,6 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -1425,7 +1419,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "a:b:hi:k:m:P:p:qR:r:vw:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:b:hi:k:m:P:p:qR:r:vw:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
 		case 'b': cfg.peer_buf = cs_optnum(ch, optarg, 4096, 1LL << 34); break;

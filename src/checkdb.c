@@ -17,7 +17,6 @@
  *   corrupt     entries that are not "F SEQ K F-U-j" with F a friend,
  *               1 <= j <= MSGS, SEQ = j and K >= 1 */
 #include <err.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -349,11 +348,6 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -367,7 +361,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "b:hi:k:m:R:r:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:hi:k:m:R:r:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': cfg.batch = cs_optnum(ch, optarg, 1, 100000); break;
 		case 'i': cfg.inventory = optarg; break;

@@ -146,9 +146,7 @@ main(int argc, char *argv[])
 	double last_used, t;
 	int ch, file, lfd, nconn = 0, i, r, served = 0;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0)
-		usage(stdout, 0);
-	while ((ch = getopt(argc, argv, "a:hn:p:s:t:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:hn:p:s:t:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
 		case 'n': cfg.maxconn = (int)cs_optnum('n', optarg, 1, 1000); break;

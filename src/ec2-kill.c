@@ -5,7 +5,6 @@
  * -p PRICES (data/ec2-prices.tsv: region type usd-per-hour), the estimated
  * cost. Idempotent: nothing left to kill is success. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,11 +158,6 @@ load_prices(const char *path, const char *region)
 	fclose(fp);
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -173,7 +167,7 @@ main(int argc, char *argv[])
 	int ch, delay = 1000;
 	struct aws *a;
 
-	while ((ch = getopt_long(argc, argv, "Ahp:R:r:w:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "Ahp:R:r:w:", cs_longopts, NULL)) != -1) {
 		if (ch == 'h')
 			usage(stdout, 0);
 		else if (ch == 'p')

@@ -7,7 +7,6 @@
  * replacement of a terminated one), so a retried call never launches twice. Waits until all run, then prints the inventory:
  * "name addr cell lo hi instance-id public-addr" (the bastion as a comment). */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,11 +316,6 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
 	fprintf(stderr, "ec2-run: launched %s %s %s\n", role, roles[k].id, ip);
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -331,7 +325,7 @@ main(int argc, char *argv[])
 	struct aws *a;
 	const char *why;
 
-	while ((ch = getopt_long(argc, argv, "a:hk:n:R:r:sT:t:u:w:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:hk:n:R:r:sT:t:u:w:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			cfg.ami = optarg;

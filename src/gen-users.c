@@ -16,7 +16,6 @@
  * users (cheap), and only its lines are formatted. */
 #include <err.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,18 +354,13 @@ check_params(void)
 	}
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
 	long long c, first, n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "n:c:s:x:S:k:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:c:s:x:S:k:h", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);

@@ -16,7 +16,6 @@
 #include <sys/resource.h>
 
 #include <err.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -538,11 +537,6 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -554,7 +548,7 @@ main(int argc, char *argv[])
 	double secs;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "a:C:hi:k:m:P:p:qr:S:T:t:w:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:C:hi:k:m:P:p:qr:S:T:t:w:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
 		case 'C': cfg.conns = cs_optnum(ch, optarg, 1, 4096); break;

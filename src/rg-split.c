@@ -7,7 +7,6 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,11 +121,6 @@ commit_outs(void)
 	committed = 1;
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -137,7 +131,7 @@ main(int argc, char *argv[])
 	FILE *fp;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "n:c:k:o:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:c:k:o:h", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);

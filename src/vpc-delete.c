@@ -7,7 +7,6 @@
  * it is idempotent and finishes what a half-failed provision left. Refuses
  * while instances still live in a VPC: run ec2-kill first. */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,11 +200,6 @@ one_vpc(struct aws *a, const char *vpc)
 	free(l.id);
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -215,7 +209,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "AhR:r:w:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "AhR:r:w:", cs_longopts, NULL)) != -1) {
 		if (ch == 'h')
 			usage(stdout, 0);
 		else if (!aws_opt(&cfg.o, ch, optarg))

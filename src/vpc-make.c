@@ -7,7 +7,6 @@
  * what exists instead of creating it twice. Prints "key id" lines. */
 #include <arpa/inet.h>
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,11 +164,6 @@ check_cidr(const char *s)
 		    "own network (e.g. 203.0.113.7/32)", s);
 }
 
-static const struct option longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -179,7 +173,7 @@ main(int argc, char *argv[])
 	char name[96];
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:hR:r:z:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hR:r:z:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			cfg.cidr = optarg;

@@ -8,6 +8,11 @@
 
 #include "num.h"
 
+const struct option cs_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
 long long
 cs_strtonum(const char *s, long long min, long long max, const char **errstr)
 {

@@ -3,6 +3,9 @@
 #ifndef CS_NUM_H
 #define CS_NUM_H
 
+#include <getopt.h>
+#include <stddef.h>
+
 /* Parse a whole decimal string into [min, max]. On error returns 0 and sets
  * *errstr to "invalid", "too small" or "too large"; on success *errstr = NULL. */
 long long cs_strtonum(const char *s, long long min, long long max, const char **errstr);
@@ -11,6 +14,11 @@ long long cs_strtonum(const char *s, long long min, long long max, const char **
  * no spaces. Returns 0 and sets *errstr on error. O(len), no allocation. */
 long long cs_strntonum(const char *s, size_t len, long long min, long long max,
                        const char **errstr);
+
+/* The long options of every tool: --help, answered like -h. For
+ * getopt_long(argc, argv, OPTS, cs_longopts, NULL); a tool whose -h means
+ * something else (redis-bulkload) keeps its own. */
+extern const struct option cs_longopts[];
 
 /* Parse an argv option into [min, max] or exit 2 with
  * "tool: -X: must be between min and max: "arg"" (usage error). */

@@ -40,6 +40,18 @@ deploy: $(DEPLOYED) | $(call before,deploy)
 
 $(NAMES:%=deploy-%): deploy-%: $(RESULTS)/%/.deployed
 
+# $(call deploy_host,SHIP_STEP): the host's deploy, timed into deploy.time:
+# SHIP_STEP (direct: cs-host ship, ending in &&; tree: empty, shipped by
+# .shipped), then cs-node deploy there (redis, load, cellsrv).
+define deploy_host
+	@mkdir -p $(@D)
+	@echo "[$*] deploy"
+	$(Q)t0=$$(date +%s.%N) && \
+	  $1 \
+	  $(HOST) -p deploy -e $(@D)/deploy.err -o $(@D)/deploy.txt $* node $(NODE_OPTS) deploy && \
+	  echo "$$t0 $$(date +%s.%N)" >$(@D)/deploy.time
+endef
+
 ifeq ($(SHIP),tree)
 # "child:parent" for every host but h01 (one shell for all of them).
 TREE := $(shell awk -v n='$(HOSTS)' -v f='$(FANOUT)' 'BEGIN { if (f !~ /^[1-9][0-9]*$$/) { print "bad"; exit } \
@@ -72,19 +84,10 @@ $(RESULTS)/%/.shipped: $(INVENTORY) | $(TOOLS) $(SCRIPTS)
 	$(Q)touch $@
 
 $(RESULTS)/%/.deployed: $(INVENTORY) $(RESULTS)/%/.shipped | $(TOOLS) $(SCRIPTS)
-	@mkdir -p $(@D)
-	@echo "[$*] deploy"
-	$(Q)t0=$$(date +%s.%N) && \
-	  $(HOST) -p deploy -e $(@D)/deploy.err -o $(@D)/deploy.txt $* node $(NODE_OPTS) deploy && \
-	  echo "$$t0 $$(date +%s.%N)" >$(@D)/deploy.time
+	$(call deploy_host,)
 	$(Q)touch $@ && rm -f $(@D)/.shipped
 else
 $(RESULTS)/%/.deployed: $(INVENTORY) | $(TOOLS) $(SCRIPTS)
-	@mkdir -p $(@D)
-	@echo "[$*] deploy"
-	$(Q)t0=$$(date +%s.%N) && \
-	  $(HOST) -p deploy -e $(@D)/deploy.err $* ship $(SHIP_TAR) $(INVENTORY) && \
-	  $(HOST) -p deploy -e $(@D)/deploy.err -o $(@D)/deploy.txt $* node $(NODE_OPTS) deploy && \
-	  echo "$$t0 $$(date +%s.%N)" >$(@D)/deploy.time
+	$(call deploy_host,$(HOST) -p deploy -e $(@D)/deploy.err $* ship $(SHIP_TAR) $(INVENTORY) &&)
 	$(Q)touch $@
 endif

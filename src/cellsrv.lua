@@ -55,11 +55,10 @@ end
 
 -- DLV(u -> f, seq, k, body) at f's cell: deliver in pair order, ACK each.
 -- A DLV above si+1 is parked, but only up to si+window: the DLVs of the pair
--- between si and seq are all un-acked, so while u's client ids stay within
--- SendAckId+window (cellsrv's WINDOW refusal; a client that does not wait
--- for acks can exceed it with in-order ids, which are accepted unchecked), a
--- legitimate seq is at most si+window. One farther (a buggy or hostile peer,
--- a sender with a larger -w) is dropped and counted, so pd:f stays bounded;
+-- between si and seq are all un-acked, and send_one accepts no id beyond
+-- SendAckId+window (WINDOW), so a legitimate seq is at most si+window. One
+-- farther (a buggy or hostile peer, a sender with a larger -w) is dropped
+-- and counted, so pd:f stays bounded;
 -- dropping a DLV is safe: the client re-sends every id above SendAckId and a
 -- re-sent SEND re-forwards the DLV, parked once the gap has closed enough.
 local function dlv_step(u, f, seq, k, body)

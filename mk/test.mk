@@ -19,5 +19,5 @@ $(BUILD)/tests/%: tests/%.c $(LIB_A)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
 
-bench-%: all
+bench-%: all deps-bench
 	@TOP=$(CURDIR) BIN=$(abspath $(BIN)) bash bench/bench-$*.sh

@@ -1,3 +1,3 @@
 # t0101-data-lib: unit tests of prng.h, cs_utoa and the block line reader.
 . "$(dirname "$0")/lib.sh"
-exec "$BUILD/tests/test-data-lib"
+"$BUILD/tests/test-data-lib"

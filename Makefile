@@ -25,6 +25,7 @@ CROSS     ?= 10
 MSGS      ?= 5
 SEED      ?= 1
 APPENDFSYNC ?= everysec#          redis appendfsync: always, everysec or no
+STALL     ?= 300#                  s: a client with no progress this long gives up, saying why
 # 1: deploy ships a self-contained runtime (redis-server and the shared
 # libraries with the tools, mk/runtime.mk); local.mk: 0, aws.mk: 1. Like
 # APPENDFSYNC it is not part of the layout: it decides what a deploy ships,

@@ -60,7 +60,7 @@
 
 .PHONY: provision provision-layout provider-provision provider-destroy
 
-PIPELINE_GOALS = provision deploy run check report summary status demo $(foreach p,deploy run check,$(NAMES:%=$p-%))
+PIPELINE_GOALS = provision deploy run check report summary status demo $(foreach p,deploy start run check,$(NAMES:%=$p-%))
 
 # The layout guard: a cluster keeps the layout it was provisioned with.
 ifneq ($(wildcard $(LAYOUT)),)
@@ -74,7 +74,7 @@ endif
 
 HOST = $(BIN)/cs-host $(if $(filter 1,$(V)),-v) -t $(TRANSPORT) -F $(SSH_CONFIG) -d '$(REMOTE_DIR)'
 REMOTE_DIR ?= $(PROVIDER_REMOTE_DIR)
-NODE_OPTS = -s $(SAME) -x $(CROSS) -S $(SEED) -m $(MSGS) -f $(APPENDFSYNC)
+NODE_OPTS = -s $(SAME) -x $(CROSS) -S $(SEED) -m $(MSGS) -f $(APPENDFSYNC) -t $(STALL)
 RESULTS_CMD = $(BIN)/cs-results -r $(RESULTS) -i $(INVENTORY)
 
 provision: provider-provision

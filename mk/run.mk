@@ -1,19 +1,34 @@
-# run.mk: `make run`, per host in parallel: msgclient runs detached on the
-# host (cs-node run: its own session, so a dropped connection or a killed
-# make leaves it running) and its log is followed into results/hNN/client.log
-# until it has finished. Running `make run` again resumes: a running client
-# is waited for, a finished one is not run again, a dead one is restarted and
-# carries on from the server's state. The phase prints the run's wall time
-# (from the first client's start to the last one's end, on the hosts).
+# run.mk: `make run`, in two steps per host. First every host's client is
+# started (start-hNN: cs-node start; msgclient runs detached on the host, in
+# its own session, so a dropped connection or a killed make leaves it
+# running); then each host's log is followed into results/hNN/client.log
+# until its client has finished (the .ran stamp). Every start comes before
+# any wait, so no host's run depends on another's being scheduled: a client
+# finishes only when the clients of the other cells have sent it
+# everything, and `make run` without -j, or with every job slot taken,
+# still finishes. Running `make run` (or `make run-h03`) again resumes: a
+# running client is waited for, a finished one is not run again, a dead one
+# is restarted and carries on from the server's state. The phase prints the
+# run's wall time (from the first client's start to the last one's end, on
+# the hosts).
 
-.PHONY: run $(NAMES:%=run-%)
+.PHONY: run run-start $(NAMES:%=run-%) $(NAMES:%=start-%)
 
 run: $(RAN) | $(call before,run)
 	$(Q)$(RESULTS_CMD) phase run $(PHASE_START) $(NAMES)
 
 $(NAMES:%=run-%): run-%: $(RESULTS)/%/.ran
 
-$(RESULTS)/%/.ran: $(RESULTS)/%/.deployed
+# Every host not yet run (no .ran, or one older than its deploy) gets its
+# client started before any host's log is followed.
+run-start: $(NAMES:%=start-%)
+$(NAMES:%=start-%): start-%: $(RESULTS)/%/.deployed
+	$(Q)if [ ! -e $(RESULTS)/$*/.ran ] || [ $< -nt $(RESULTS)/$*/.ran ]; then \
+	  echo "[$*] start" && \
+	  $(HOST) -p run -e $(RESULTS)/$*/run.err $* node $(NODE_OPTS) start; \
+	fi
+
+$(RESULTS)/%/.ran: $(RESULTS)/%/.deployed | run-start
 	@echo "[$*] run"
 	$(Q)$(HOST) -p run -e $(@D)/run.err -o $(@D)/client.log $* node $(NODE_OPTS) run
 	$(Q)sed -n 's/^# msgclient status=0 start=\([0-9.]*\) end=\([0-9.]*\)$$/\1 \2/p' $(@D)/client.log >$(@D)/run.time

@@ -27,14 +27,14 @@ die() { echo "$prog: $*" >&2; exit 1; }
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
 	echo "usage: cs-node -n name [-s same (20)] [-x cross (10)] [-S seed (1)] [-m msgs (5)]" \
-	     "[-f appendfsync (everysec)] [-w wait_secs (30)] [-I serve_idle_secs (60)]" \
-	     "deploy | run | check | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
+	     "[-f appendfsync (everysec)] [-w wait_secs (30)] [-I serve_idle_secs (60)] [-t stall_secs (300)]" \
+	     "deploy | start | run | check | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
-name="" same=20 cross=10 seed=1 msgs=5 fsync=everysec waitsecs=30 idle=60
+name="" same=20 cross=10 seed=1 msgs=5 fsync=everysec waitsecs=30 idle=60 stall=300
 [ "${1:-}" = --help ] && usage 0
-while getopts n:s:x:S:m:f:w:I:h ch; do
+while getopts n:s:x:S:m:f:w:I:t:h ch; do
 	case $ch in
 	n) name=$OPTARG ;;
 	s) same=$OPTARG ;;
@@ -44,6 +44,7 @@ while getopts n:s:x:S:m:f:w:I:h ch; do
 	f) fsync=$OPTARG ;;
 	w) waitsecs=$OPTARG ;;
 	I) idle=$OPTARG ;;
+	t) stall=$OPTARG ;;
 	h) usage 0 ;;
 	*) usage ;;
 	esac
@@ -51,7 +52,7 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] && [ -n "$name" ] || usage
 action=$1
-for v in "$same" "$cross" "$seed" "$msgs" "$waitsecs" "$idle"; do
+for v in "$same" "$cross" "$seed" "$msgs" "$waitsecs" "$idle" "$stall"; do
 	case $v in ''|*[!0-9]*) die "not a number: \"$v\"" ;; esac
 done
 case $fsync in always|everysec|no) ;; *) die "appendfsync must be always, everysec or no: \"$fsync\"" ;; esac
@@ -215,23 +216,33 @@ do_deploy() {
 	echo "cell=$cell addr=$addr $line deploy_seconds=$(since "$t0")"
 }
 
-# run: start the client unless it runs or has finished, then follow its log
-# until it has finished. Re-running resumes: a running client is waited for,
-# one that finished with status 0 is not run again, one that died or failed
-# is started again (the state is in Redis, so it carries on from there).
-do_run() {
-	local pid rc end start
+# start: start the client unless it runs or has finished with status 0 (one
+# whose last run failed, or died, is started again: the state is in Redis, so
+# it carries on from there). The run phase starts every host's client before
+# it waits for any, since a client finishes only when the clients of the
+# other cells have sent it everything.
+do_start() {
+	local rc end
 	if [ -s msgclient.rc ]; then
 		read -r rc end <msgclient.rc
-		[ "$rc" = 0 ] || rm -f msgclient.rc
+		[ "$rc" = 0 ] && return 0
+		rm -f msgclient.rc
 	fi
-	if [ ! -s msgclient.rc ] && ! alive msgclient; then
-		[ -s msgclient.start ] || now >msgclient.start
-		spawn msgclient /dev/null bash -c \
-			'bin/msgclient -i inventory -k "$0" -m "$1" >>log/msgclient.log 2>&1
-			 echo "$? $(date +%s.%N)" >msgclient.rc.tmp && mv msgclient.rc.tmp msgclient.rc' \
-			"$cell" "$msgs"
-	fi
+	alive msgclient && return 0
+	[ -s msgclient.start ] || now >msgclient.start
+	spawn msgclient /dev/null bash -c \
+		'bin/msgclient -i inventory -k "$0" -m "$1" -t "$2" >>log/msgclient.log 2>&1
+		 echo "$? $(date +%s.%N)" >msgclient.rc.tmp && mv msgclient.rc.tmp msgclient.rc' \
+		"$cell" "$msgs" "$stall"
+}
+
+# run: start the client as start does, then follow its log until it has
+# finished. Re-running resumes: a running client is waited for, one that
+# finished with status 0 is not run again, one that died or failed is
+# started again.
+do_run() {
+	local pid rc end start
+	do_start
 	touch log/msgclient.log
 	if [ ! -s msgclient.rc ] && alive msgclient; then
 		read -r pid <pid/msgclient.pid
@@ -263,6 +274,7 @@ do_status() {
 
 case $action in
 deploy) whoami; do_deploy ;;
+start)  whoami; do_start ;;
 run)    whoami; do_run ;;
 check)  whoami; do_check ;;
 serve)  whoami; do_serve ;;

@@ -51,7 +51,7 @@ static struct config {
 	long long   window;       /* -w: unacked messages per user */
 	double      resend;       /* -r: s without ack progress before a re-send round (doubling) */
 	double      poll;         /* -P: seconds between polls of a waiting user */
-	double      timeout;      /* -t: seconds for the whole run */
+	double      stall;        /* -t: give up after this long without progress */
 	double      req_timeout;  /* -T: seconds for one request */
 	int         quiet;        /* -q: no progress lines */
 } cfg = {
@@ -67,7 +67,10 @@ static struct config {
 	 * is re-sent 10 s later. */
 	.resend = 10,
 	.poll = 0.5,
-	.timeout = 3600,
+	/* Not a limit on the run: a healthy run of any length goes on. Only
+	 * a run where nothing is sent, acked or received for this long ends,
+	 * saying what it waits for. */
+	.stall = 300,
 	.req_timeout = 10,
 };
 
@@ -93,7 +96,7 @@ struct fifo {
 	struct user *head, *tail;
 };
 
-enum { R_USER, R_SEND };
+enum { R_USER, R_SEND, R_INBOX };
 
 struct conn {
 	struct evhttp_connection *evcon;
@@ -126,7 +129,20 @@ static struct {
 	long long sent0;                        /* sent when the run began */
 	long long retries, requests, errors, http503, http4xx;
 	int       timed_out;
+	long long moved;                        /* sent+acked+received+done+failed at last move */
+	double    t_moved, t_answer;            /* last progress, last 200 */
+	char      last_error[96];               /* last connection error or 5xx */
 } st;
+
+/* The stall diagnosis: the inboxes of a sample of incomplete users, read
+ * when the run has stalled, tell whose messages are missing. */
+#define DIAG_USERS 1000
+static struct {
+	int        active;
+	long long  next, asked, answered;       /* index into users; requests */
+	long long *missing;                     /* per cell: messages not received */
+	long long *unacked;                     /* per cell: sent, not acked */
+} diag;
 
 static void
 push(struct fifo *q, struct user *u)
@@ -266,8 +282,13 @@ send_msg(struct conn *c, struct user *u, long long k, int resend)
 static int
 act(struct conn *c, struct user *u, double t)
 {
-	char path[64];
+	char path[96];
 
+	if (diag.active) {
+		snprintf(path, sizeof path, "/api/inbox/%lld?from=0&limit=%lld", u->uid, u->n);
+		request(c, u, R_INBOX, path);
+		return 0;
+	}
 	if (u->state == U_FETCH || u->poll) {
 		u->poll = 0;
 		snprintf(path, sizeof path, "/api/user/%lld", u->uid);
@@ -399,6 +420,170 @@ retry_after(struct evhttp_request *req)
 	return errstr ? 1 : (int)v;
 }
 
+
+/* The cell of uid (its friends may live in any cell). */
+static long long
+cell_of(long long uid)
+{
+	const struct host *h = inventory_owner(&inv, uid);
+
+	return h ? h->cell : 0;
+}
+
+/* An inbox answer of the stall diagnosis: count u's messages per friend;
+ * what a friend has not yet delivered is missing from the friend's cell. */
+static void
+diag_take(struct user *u, struct evhttp_request *req, int code)
+{
+	long long *got, i;
+	json_t *j = NULL, *e;
+	size_t n;
+
+	diag.answered++;
+	if (code == 200 && u->fr != NULL) {
+		struct evbuffer *b = evhttp_request_get_input_buffer(req);
+		size_t len = evbuffer_get_length(b);
+		long long nf = u->n / cfg.msgs;
+
+		j = json_loadb((const char *)evbuffer_pullup(b, (ev_ssize_t)len), len, 0, NULL);
+		if (json_is_array(j) && (got = calloc((size_t)nf + 1, sizeof *got)) != NULL) {
+			json_array_foreach(j, n, e) {
+				json_int_t f = json_integer_value(json_object_get(e, "from"));
+				long long lo = 0, hi = nf - 1;
+
+				while (lo <= hi) {  /* u->fr is sorted */
+					long long mid = (lo + hi) / 2;
+					if (u->fr[mid] == f) { got[mid]++; break; }
+					if (u->fr[mid] < f) lo = mid + 1; else hi = mid - 1;
+				}
+			}
+			for (i = 0; i < nf; i++)
+				if (got[i] < cfg.msgs)
+					diag.missing[cell_of(u->fr[i]) - 1] += cfg.msgs - got[i];
+			free(got);
+		}
+		json_decref(j);
+	}
+	if (diag.answered == diag.asked)
+		event_base_loopexit(base, NULL);
+}
+
+/* The run has stalled: count the messages waiting for acks per friend cell
+ * (known here), then read the inboxes of up to DIAG_USERS incomplete users
+ * to learn which cells have not delivered (answered in diag_take; the loop
+ * ends when every answer is in, or after one request timeout more). */
+static void
+diag_start(void)
+{
+	struct timeval tv = { (time_t)cfg.req_timeout + 1, 0 };
+	long long i, k;
+
+	diag.missing = calloc(inv.n, sizeof *diag.missing);
+	diag.unacked = calloc(inv.n, sizeof *diag.unacked);
+	if (diag.missing == NULL || diag.unacked == NULL)
+		err(1, "calloc");
+	ready.head = ready.tail = sleeping.head = sleeping.tail = NULL;
+	for (i = 0; i < nusers; i++) {
+		struct user *u = &users[i];
+
+		if (u->state != U_SEND)
+			continue;
+		for (k = u->ack_id + 1; k <= u->send_id; k++)
+			diag.unacked[cell_of(u->fr[u->plan[k - 1].fi]) - 1]++;
+		if (u->recv_id < u->n && diag.asked < DIAG_USERS) {
+			diag.asked++;
+			push(&ready, u);
+		}
+	}
+	if (diag.asked == 0 || cs_now() - st.t_answer >= cfg.stall) {
+		event_base_loopexit(base, NULL);
+		return;
+	}
+	diag.active = 1;
+	event_base_loopexit(base, &tv);
+	pump();
+}
+
+static char *
+commas(char *buf, long long v)
+{
+	char d[24];
+	int n = snprintf(d, sizeof d, "%lld", v), i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = d[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* "cells 2, 3 and 5" of the cells with count[cell-1] > 0 (at most 8 named). */
+static void
+cell_list(char *buf, size_t size, const long long *count)
+{
+	size_t i, shown = 0, total = 0, o;
+
+	for (i = 0; i < inv.n; i++)
+		total += count[i] > 0;
+	o = (size_t)snprintf(buf, size, "cell%s", total == 1 ? "" : "s");
+	for (i = 0; i < inv.n && o < size; i++) {
+		if (count[i] <= 0)
+			continue;
+		if (shown == 8) {
+			snprintf(buf + o, size - o, " and %zu more", total - shown);
+			return;
+		}
+		o += (size_t)snprintf(buf + o, size - o, "%s %zu", shown == 0 ? "" :
+		    shown + 1 == total ? " and" : ",", i + 1);
+		shown++;
+	}
+}
+
+/* The last words of a stalled run: what it waits for, and from whom. */
+static void
+diag_report(void)
+{
+	char a[32], b[32], cells[160];
+	long long unacked = 0, missing = 0, unfetched = 0, incomplete = 0, i;
+
+	for (i = 0; i < (long long)inv.n; i++) {
+		unacked += diag.unacked[i];
+		missing += diag.missing[i];
+	}
+	for (i = 0; i < nusers; i++) {
+		unfetched += users[i].state == U_FETCH;
+		incomplete += users[i].state == U_SEND && users[i].recv_id < users[i].n;
+	}
+	if (cs_now() - st.t_answer >= cfg.stall) {
+		warnx("no progress for %.0f s: cellsrv %s:%d has not answered for %.0f s (%s): is it running?",
+		    cfg.stall, cfg.addr, cfg.port, cs_now() - st.t_answer,
+		    st.last_error[0] ? st.last_error : "no answer yet");
+		return;
+	}
+	if (unfetched > 0)
+		warnx("no progress for %.0f s: %s users not fetched from cellsrv %s:%d",
+		    cfg.stall, commas(a, unfetched), cfg.addr, cfg.port);
+	if (unacked > 0) {
+		cell_list(cells, sizeof cells, diag.unacked);
+		warnx("no progress for %.0f s: waiting for acks of %s messages from users of cell %lld "
+		    "to users of %s: are those cells up and linked to cell %lld?",
+		    cfg.stall, commas(a, unacked), self->cell, cells, self->cell);
+	}
+	if (missing > 0) {
+		cell_list(cells, sizeof cells, diag.missing);
+		warnx("no progress for %.0f s: waiting for %s messages to users of cell %lld from %s%s%s%s: "
+		    "are their clients and cellsrv running?", cfg.stall, commas(a, missing), self->cell, cells,
+		    incomplete > diag.asked ? " (in the inboxes of " : "",
+		    incomplete > diag.asked ? commas(b, diag.asked) : "",
+		    incomplete > diag.asked ? " incomplete users)" : "");
+	}
+	if (unfetched == 0 && unacked == 0 && missing == 0)
+		warnx("no progress for %.0f s: %lld of %lld users not complete",
+		    cfg.stall, nusers - st.done - st.failed, nusers);
+}
+
 static void
 on_response(struct evhttp_request *req, void *arg)
 {
@@ -409,6 +594,15 @@ on_response(struct evhttp_request *req, void *arg)
 	const char *why = NULL;
 	json_t *j = NULL;
 
+	if (code == 200)
+		st.t_answer = t;
+	if (diag.active) {
+		if (c->kind == R_INBOX)
+			diag_take(u, req, code);
+		conn_idle(c);
+		pump();
+		return;
+	}
 	if (code == 200) {
 		struct evbuffer *b = evhttp_request_get_input_buffer(req);
 		size_t len = evbuffer_get_length(b);
@@ -442,8 +636,13 @@ on_response(struct evhttp_request *req, void *arg)
 		if (code == 503) {
 			st.http503++;
 			ms = 1000 * retry_after(req);
+			snprintf(st.last_error, sizeof st.last_error, "HTTP 503");
 		} else {
 			st.errors++;
+			if (code)
+				snprintf(st.last_error, sizeof st.last_error, "HTTP %d", code);
+			else
+				snprintf(st.last_error, sizeof st.last_error, "no connection or no answer");
 			c->backoff = c->backoff ? (c->backoff * 2 > 2000 ? 2000 : c->backoff * 2) : 50;
 			ms = c->backoff;
 		}
@@ -493,22 +692,24 @@ progress_line(void)
 	    st.sent, st.acked, st.received, st.retries);
 }
 
+/* Every second: a progress line, and the stall watch: nothing sent, acked,
+ * received or finished for -t seconds ends the run with a diagnosis. */
 static void
 on_progress(evutil_socket_t fd, short what, void *arg)
 {
+	long long m = st.sent0 + st.sent + st.acked + st.received + st.done + st.failed;
+	double t = cs_now();
+
 	(void)fd; (void)what; (void)arg;
 	if (!cfg.quiet)
 		progress_line();
-}
-
-static void
-on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd; (void)what; (void)arg;
-	warnx("timeout after %.0f s: %lld of %lld users not complete", cfg.timeout,
-	    nusers - st.done - st.failed, nusers);
-	st.timed_out = 1;
-	event_base_loopexit(base, NULL);
+	if (m != st.moved) {
+		st.moved = m;
+		st.t_moved = t;
+	} else if (t - st.t_moved >= cfg.stall && !st.timed_out) {
+		st.timed_out = 1;
+		diag_start();
+	}
 }
 
 static void
@@ -531,16 +732,16 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: msgclient -i inventory -k cell [-m msgs=%lld] [-C connections=%lld] "
 	    "[-S seed=%llu] [-a addr] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
-	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t timeout_s=%.0f] [-q]\n",
+	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t stall_s=%.0f] [-q]\n",
 	    cfg.msgs, cfg.conns, (unsigned long long)cfg.seed, PORT_HTTP, cfg.window,
-	    cfg.resend * 1000, cfg.poll * 1000, cfg.req_timeout, cfg.timeout);
+	    cfg.resend * 1000, cfg.poll * 1000, cfg.req_timeout, cfg.stall);
 	exit(status);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct event *tick, *prog, *tmo, *sigterm, *sigint;
+	struct event *tick, *prog, *sigterm, *sigint;
 	struct timeval tv;
 	struct event_config *evcfg;
 	struct rusage ru;
@@ -561,7 +762,7 @@ main(int argc, char *argv[])
 		case 'r': cfg.resend = optsec(ch, optarg, 3600); break;
 		case 'S': cfg.seed = (uint64_t)cs_optnum(ch, optarg, 0, INT64_MAX); break;
 		case 'T': cfg.req_timeout = (double)cs_optnum(ch, optarg, 1, 3600); break;
-		case 't': cfg.timeout = (double)cs_optnum(ch, optarg, 1, 7 * 86400); break;
+		case 't': cfg.stall = (double)cs_optnum(ch, optarg, 1, 7 * 86400); break;
 		case 'w': cfg.window = cs_optnum(ch, optarg, 1, 1 << 20); break;
 		case 'h': usage(stdout, 0); break;
 		default: usage(stderr, 2);
@@ -608,19 +809,16 @@ main(int argc, char *argv[])
 	}
 	tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
 	prog = event_new(base, -1, EV_PERSIST, on_progress, NULL);
-	tmo = evtimer_new(base, on_timeout, NULL);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, NULL);
 	sigint = evsignal_new(base, SIGINT, on_signal, NULL);
 	tv.tv_sec = 0; tv.tv_usec = 10000;
 	event_add(tick, &tv);
 	tv.tv_sec = 1; tv.tv_usec = 0;
 	event_add(prog, &tv);
-	tv.tv_sec = (time_t)cfg.timeout;
-	event_add(tmo, &tv);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
 
-	t_start = cs_now();
+	t_start = st.t_moved = st.t_answer = cs_now();
 	pump();
 	if (nusers > 0)
 		event_base_dispatch(base);
@@ -636,6 +834,8 @@ main(int argc, char *argv[])
 	    ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
 	    ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
 	fshut(stdout, "<stdout>");
+	if (diag.missing != NULL)
+		diag_report();
 	for (i = 0; i < cfg.conns; i++) {
 		evhttp_connection_free(conns[i].evcon);
 		event_free(conns[i].timer);
@@ -647,9 +847,10 @@ main(int argc, char *argv[])
 	free(users);
 	free(conns);
 	free(scratch);
+	free(diag.missing);
+	free(diag.unacked);
 	event_free(tick);
 	event_free(prog);
-	event_free(tmo);
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(base);

@@ -2,6 +2,8 @@
 # pm runs the top-level make on a cluster of this test's own: hosts/, results/,
 # run/ and state/ in $T, addresses $NET.$FIRST... of 127.0.4.0/24 and sshd
 # port $SSH_PORT, so a user's cluster (127.0.1.x, ./hosts) is never touched.
+# A client that makes no progress for $STALL s (60) fails its run with the
+# reason, so a stuck phase fails the test in seconds, not minutes.
 # The cluster is destroyed when the test exits, whatever happened.
 : "${FIRST:?set FIRST before sourcing lib-pipeline.sh}"
 NET=${NET:-127.0.4}
@@ -16,7 +18,7 @@ pdir() { if [ "${REL:-0}" = 1 ]; then realpath --relative-to="$TOP" "$T"; else e
 pm() {
 	local d
 	d=$(pdir)
-	make -C "$TOP" --no-print-directory NET="$NET" FIRST="$FIRST" SSH_PORT="$SSH_PORT" \
+	make -C "$TOP" --no-print-directory NET="$NET" FIRST="$FIRST" SSH_PORT="$SSH_PORT" STALL="${STALL:-60}" \
 		HOSTS_DIR="$d/hosts" RESULTS="$d/results" RUN_DIR="$d/run" STATE="$d/state" "$@"
 }
 

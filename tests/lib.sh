@@ -22,7 +22,11 @@ _cleanup() {
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
 
-plan() { echo "1..$1"; }
+_planned=0
+# plan N: the plan up front; a test that does not call it gets the plan
+# printed by done_testing, after its cases (TAP allows either place), so
+# no count is kept by hand.
+plan() { echo "1..$1"; _planned=1; }
 
 # ok COND_STATUS DESCRIPTION: pass when the status is 0.
 ok() {
@@ -92,8 +96,14 @@ start_redis() {
 	wait_port "$addr" "$port" 10 || { diag "redis-server on $addr:$port did not start"; cat "$T/redis-$addr-$port/log" >&2; return 1; }
 }
 
-# done_testing: exit 1 when anything failed.
-done_testing() { [ "$_fail" -eq 0 ]; }
+# done_testing: print the plan if none was given, exit 1 when anything failed.
+done_testing() {
+	[ "$_planned" = 1 ] || echo "1..$_n"
+	[ "$_fail" -eq 0 ]
+}
+
+# commas N: N with thousands separators, as the tools print counts.
+commas() { printf '%s\n' "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
 
 # start_own_redis ADDR PORT [redis args]: start_redis, then make sure the
 # server answering on ADDR:PORT is the one we started (a redis-server that

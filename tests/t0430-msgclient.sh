@@ -1,11 +1,11 @@
 # t0430-msgclient: msgclient's behaviour against a real cellsrv and
 # redis-server (one cell, 200 users, 127.0.3.20): usage errors, a cellsrv
-# that is not there (bounded by -t), one that starts late, progress and
+# that is not there (given up after -t seconds without progress), one that
+# starts late, progress and
 # summary lines, a finished run re-run, overload (503 + Retry-After), SIGTERM
 # and restart, and a server state that contradicts the plan (409).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cells.sh"
-plan 28
 
 M=3
 cells_setup 1 200 10 0 20 || exit 1
@@ -22,10 +22,12 @@ expect_fail 2 'msgclient: -C: must be a number from 1' "-C 0: exit 2" msgclient 
 expect_fail 1 'msgclient: .*inv: no cell 2' "unknown cell: exit 1" msgclient -i "$T/inv" -k 2
 expect_fail 1 'msgclient: /nonexistent: No such file' "missing inventory: exit 1" msgclient -i /nonexistent -k 1
 
-# No cellsrv at all: gives up after -t seconds, exit 1, errors counted.
+# No cellsrv at all: gives up after -t seconds without progress, exit 1,
+# errors counted, and its last line says what it waited for.
 mc -t 2
 is "$rc/$(field done)" 1/0 "no cellsrv: exit 1 after -t 2, no user done"
-grep -q 'msgclient: timeout after 2 s: 200 of 200 users not complete' "$T/err"; ok $? "no cellsrv: says so"
+tail -n 1 "$T/err" | grep -Eq "^msgclient: no progress for 2 s: cellsrv $A:9500 has not answered for [0-9]+ s \(no connection or no answer\): is it running\?\$"
+ok $? "no cellsrv: its last line names the cellsrv and the error: $(tail -n 1 "$T/err")"
 [ "$(field errors)" -gt 0 ]; ok $? "no cellsrv: connection errors counted ($(field errors))"
 
 # cellsrv starts a second after the client: it backs off, connects, finishes.
@@ -98,7 +100,26 @@ nf=$(curl -s http://$A:9500/api/user/7 | sed 's/.*"friends":\[\([0-9,]*\)\].*/\1
 mc -t 8
 is "$rc/$(field failed)/$(field done)" 1/1/$((199 - nf)) "conflict: exit 1, user 7 failed, all but its friends done"
 grep -q '^msgclient: user 7: message 2: HTTP 409' "$T/err"; ok $? "conflict: user 7 and message 2 named"
+tail -n 1 "$T/err" | grep -Eq "^msgclient: no progress for 8 s: waiting for $((nf * M - 2)) messages to users of cell 1 from cell 1: are their clients and cellsrv running\?\$"
+ok $? "conflict: the stall names the $((nf * M - 2)) messages user 7 never sent (it sent 1 and 2): $(tail -n 1 "$T/err")"
 run checkdb -i "$T/inv" -k 1 -m $M
 [ "$rc" -eq 1 ] && grep -q '^user 7: .*outbox' "$T/out"
 ok $? "checkdb finds user 7's bad outbox entry"
+
+# Two cells, only cell 1's client runs: its users' messages to cell 2 are
+# acked by cell 2's cellsrv, but nobody sends cell 2's messages, so the
+# client stalls and names cell 2 and exactly the messages it waits for.
+stop_pid ${CS[1]}
+cells_setup 2 400 10 4 21 || exit 1
+cellsrv_start 1 && cellsrv_start 2
+ok $? "two cells on ${ADDR[1]} and ${ADDR[2]}"
+from2=$(gen-users -n 400 -c 2 -s 10 -x 4 -k 1 | awk -F'\t' '$1 <= 200 && $2 > 200' | wc -l)
+# (-r 1000: a D line dropped while cell 1's link to cell 2 still connected
+# is re-sent after 1 s, well within the 3 s without progress.)
+mc -t 3 -r 1000
+is "$rc/$(field done)" "1/$((200 - $(gen-users -n 400 -c 2 -s 10 -x 4 -k 1 | awk -F'\t' '$1 <= 200 && $2 > 200 { print $1 }' | sort -u | wc -l)))" \
+	"cell 2's client absent: exit 1, every user without a friend in cell 2 done"
+is "$(tail -n 1 "$T/err")" "msgclient: no progress for 3 s: waiting for $(commas $((from2 * M))) messages to users of cell 1 from cell 2: are their clients and cellsrv running?" \
+	"the last line names cell 2 and the $((from2 * M)) messages"
+is "$(grep -c "waiting for acks" "$T/err")" 0 "no acks are missing: cell 2's cellsrv acked every message"
 done_testing

@@ -2,13 +2,14 @@
 # process group, as a dropped terminal would), the clients carry on detached
 # on their hosts; `make run` again waits for them without starting a second
 # one, restarts one killed on its host, and check passes (seed lesson 4);
-# a client recorded as failed is started again. Over TRANSPORT=local and ssh
+# a client recorded as failed is started again; a run that stalls (a cell
+# frozen) fails in STALL seconds naming what it waits for, and resumes once
+# the cell is back. Over TRANSPORT=local and ssh
 # (there the killed make drops the ssh connections to the hosts, the seed's
 # case).
 . "$(dirname "$0")/lib.sh"
 FIRST=41
 . "$(dirname "$0")/lib-pipeline.sh"
-plan 24
 
 # resume_test TRANSPORT: 11 cases.
 resume_test() {
@@ -75,6 +76,31 @@ failed_client_test() {
 		"the failed client was started again and finished with status 0"
 }
 
+# stall_test: h02's cellsrv frozen (SIGSTOP) during the run: with STALL=5
+# the run fails within seconds, each client's last line naming what it
+# waits for; after SIGCONT `make run` resumes and check passes.
+stall_test() {
+	local cs t0 t1
+	run pm -j3 provision deploy $LAYOUT_T
+	ok "$rc" "stall: provision and deploy"
+	read -r cs <"$T/run/h02/pid/cellsrv.pid"
+	kill -STOP "$cs"
+	t0=$(date +%s)
+	STALL=5 run pm -j3 run
+	t1=$(date +%s)
+	kill -CONT "$cs"
+	is "$rc" 2 "a stalled run fails (make's status 2)"
+	ok "$( [ $((t1 - t0)) -lt 40 ]; echo $?)" "... within seconds ($((t1 - t0)) s), not minutes"
+	grep -Eq '^\[h02\] run failed: msgclient exited with status 1: msgclient: no progress for 5 s: cellsrv 127\.0\.4\.42:9500 has not answered for [0-9]+ s \(.*\): is it running\?$' "$T/err"
+	ok $? "h02's reason names its frozen cellsrv: $(grep '^\[h02\] run failed' "$T/err")"
+	grep -Eq '^\[h0[13]\] run failed: msgclient exited with status 1: msgclient: no progress for 5 s: waiting for .*cell 2.*$' "$T/err"
+	ok $? "another host's reason names cell 2: $(grep '^\[h0[13]\] run failed' "$T/err" | head -n 1)"
+	run pm -j3 run check
+	ok "$rc" "after SIGCONT, make run resumes and check passes"
+	run pm destroy
+}
+
 resume_test local
 resume_test ssh
+stall_test
 done_testing

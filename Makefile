@@ -46,21 +46,6 @@ RUN_DIR   ?= run#                  PROVIDER=local: the hosts' disks, run/hNN
 STATE     ?= state#                sshd keys and config, ControlMaster sockets
 SSH_PORT  ?= 2222#                 the loopback sshd of TRANSPORT=ssh
 
-# Shared by the pipeline fragments (mk/provision.mk documents the phases).
-INVENTORY  = $(HOSTS_DIR)/inventory
-SSH_CONFIG = $(HOSTS_DIR)/ssh_config
-LAYOUT     = $(HOSTS_DIR)/layout.mk
-NAMES     := $(shell seq -f h%02g 1 $(HOSTS) 2>/dev/null)
-DEPLOYED   = $(NAMES:%=$(RESULTS)/%/.deployed)
-RAN        = $(NAMES:%=$(RESULTS)/%/.ran)
-CHECKED    = $(NAMES:%=$(RESULTS)/%/.checked)
-PHASE_START := $(shell date +%s.%N)
-# $(call before,GOAL): the goals of this run given before GOAL, for the
-# phases' order-only prerequisites, so `make -j40 provision deploy ... destroy`
-# keeps its order (defined here: mk/*.mk use it while they are read).
-goals_before = $(if $(filter $1,$(firstword $2)),,$(if $2,$(firstword $2) $(call goals_before,$1,$(wordlist 2,$(words $2),$2))))
-before = $(if $(filter $1,$(MAKECMDGOALS)),$(call goals_before,$1,$(MAKECMDGOALS)))
-
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
@@ -85,7 +70,12 @@ endif
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
-include mk/deps.mk
-include mk/build.mk
-include mk/test.mk
--include $(filter-out mk/deps.mk mk/build.mk mk/test.mk,$(sort $(wildcard mk/*.mk)))
+# The fragments, in the order they build on each other: the build and the
+# tests; what every phase shares (and the provider hook contract); the
+# providers, each active only for its own PROVIDER; the phases.
+PROVIDERS = local aws
+include mk/deps.mk mk/build.mk mk/cellsrv.mk mk/test.mk
+include mk/pipeline.mk
+include $(PROVIDERS:%=mk/%.mk)
+include mk/runtime.mk mk/provision.mk mk/deploy.mk mk/run.mk mk/check.mk mk/report.mk \
+        mk/destroy.mk mk/demo.mk

@@ -52,19 +52,8 @@ provider-provision:
 	  >$(INVENTORY).tmp 2>$(HOSTS_DIR)/ec2-run.log || { cat $(HOSTS_DIR)/ec2-run.log >&2; rm -f $(INVENTORY).tmp; exit 1; }
 	$(Q)if cmp -s $(INVENTORY).tmp $(INVENTORY); then rm -f $(INVENTORY).tmp; else mv $(INVENTORY).tmp $(INVENTORY); fi
 	$(Q)mkdir -p $(AWS_STATE) && chmod 700 $(AWS_STATE)
-	$(Q)awk -v user='$(SSH_USER)' -v key='$(KEY)' -v st='$(AWS_STATE)' -v jump='$(BASTION_ADDR)' ' \
-	  $$1 == "#" && $$2 == "bastion" { b = (jump != "" ? jump : $$5) } \
-	  $$1 !~ /^#/ && NF >= 5 { h[++n] = $$1; a[n] = $$2 } \
-	  END { \
-	    if (b == "" || b == "-") { print "aws.mk: no bastion address in the inventory" > "/dev/stderr"; exit 1 } \
-	    print "# written by make provision PROVIDER=aws: every host through the bastion"; \
-	    print "Host bastion\n  HostName " b; \
-	    for (i = 1; i <= n; i++) print "Host " h[i] "\n  HostName " a[i] "\n  ProxyJump bastion"; \
-	    print "Host *\n  User " user "\n  IdentityFile " key "\n  IdentitiesOnly yes"; \
-	    print "  UserKnownHostsFile " st "/known_hosts\n  StrictHostKeyChecking accept-new\n  BatchMode yes"; \
-	    print "  ControlMaster auto\n  ControlPath " st "/cm-%C\n  ControlPersist 120"; \
-	    print "  ConnectTimeout 10\n  ServerAliveInterval 15\n  LogLevel ERROR" }' \
-	  $(INVENTORY) >$(SSH_CONFIG).tmp && mv $(SSH_CONFIG).tmp $(SSH_CONFIG)
+	$(Q)$(BIN)/cs-sshconfig -i $(INVENTORY) -s $(AWS_STATE) -u '$(SSH_USER)' -k '$(KEY)' -j $(if $(BASTION_ADDR),-b '$(BASTION_ADDR)') \
+	  >$(SSH_CONFIG).tmp && mv $(SSH_CONFIG).tmp $(SSH_CONFIG)
 ifeq ($(SSH_WAIT),1)
 	$(Q)end=$$(( $$(date +%s) + $(SSH_WAIT_SECS) )); \
 	for h in $(NAMES); do delay=1; \
@@ -84,11 +73,6 @@ provider-destroy:
 	$(Q)$(BIN)/ec2-kill $(AWS_FLAGS) $(AWS_SELECT) -p $(PRICES) >$(RESULTS)/cost.txt.tmp && mv $(RESULTS)/cost.txt.tmp $(RESULTS)/cost.txt
 	$(Q)sed -n 's/^/[destroy] /p' $(RESULTS)/cost.txt
 	$(Q)$(BIN)/vpc-delete $(AWS_FLAGS) $(AWS_SELECT) >$(RESULTS)/vpc-delete.txt.tmp && mv $(RESULTS)/vpc-delete.txt.tmp $(RESULTS)/vpc-delete.txt
-	$(Q)if [ -f $(RESULTS)/report.md ] && ! grep -q '^## AWS cost' $(RESULTS)/report.md; then \
-	  awk '$$1 == "hours" { printf "| %s | %s | %s |\n", $$2, $$3, ($$5 == "-" ? "no price" : "$$" $$5) } \
-	       $$1 == "total" { t = sprintf("\n%s instance-hours, estimated $$%s (%s types without a price; on-demand prices of $(PRICES), a snapshot)\n", $$3, $$5, $$7) } \
-	       BEGIN { print "\n## AWS cost\n\n| instance type | instance-hours | estimated cost |\n|---|---|---|" } \
-	       END { printf "%s", t }' $(RESULTS)/cost.txt >>$(RESULTS)/report.md; \
-	fi
+	$(Q)$(RESULTS_CMD) cost $(PRICES)
 	$(Q)rm -rf $(AWS_STATE)
 endif

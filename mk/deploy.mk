@@ -54,11 +54,10 @@ endef
 
 ifeq ($(SHIP),tree)
 # "child:parent" for every host but h01 (one shell for all of them).
-TREE := $(shell awk -v n='$(HOSTS)' -v f='$(FANOUT)' 'BEGIN { if (f !~ /^[1-9][0-9]*$$/) { print "bad"; exit } \
-	for (k = 2; k <= n; k++) printf "h%02d:h%02d ", k, int((k - 2) / f) + 1 }')
-ifeq ($(TREE),bad)
+ifeq ($(shell case '$(FANOUT)' in ''|0*|*[!0-9]*) echo bad ;; esac),bad)
 $(error FANOUT must be a number of 1 or more: '$(FANOUT)')
 endif
+TREE := $(shell k=2; while [ $$k -le $(HOSTS) ]; do printf 'h%02d:h%02d ' $$k $$(( (k - 2) / $(FANOUT) + 1 )); k=$$((k + 1)); done)
 
 # tree_edge CHILD PARENT: CHILD fetches from PARENT when PARENT is not
 # deployed yet (so ships in this make), after PARENT's ship.

@@ -91,7 +91,7 @@ $(RUNTIME_STAMP): $(RUNTIME_TOOLS:%=$(BIN)/%) $(BIN)/cs-runtime mk/runtime.mk
 	$(Q)from="$(RUNTIME_REDIS)" && case "$$from " in *"= "*) echo "runtime: no redis-server or redis-cli on PATH (make deps installs them)" >&2; exit 1 ;; esac; \
 	  d=$$(mktemp -d $(RUNTIME).XXXXXX) && chmod 755 $$d && \
 	  { $(BIN)/cs-runtime build $$d $(RUNTIME_TOOLS:%=$(BIN)/%) $$from >$$d.files || { rm -rf $$d $$d.files; exit 1; }; } && \
-	  awk -v bin='$(abspath $(BIN))/' 'index($$0, bin) != 1' $$d.files | sort -u >$$d.sys && \
+	  grep -vF '$(abspath $(BIN))/' $$d.files | sort -u >$$d.sys; \
 	  { echo "RUNTIME_BUILT_FROM := $$from"; echo '$$(RUNTIME_STAMP): \'; sed 's/$$/ \\/' $$d.sys; echo; sed 's/$$/:/' $$d.sys; } >$$d.dep && \
 	  rm -rf $(RUNTIME) && mv $$d $(RUNTIME) && mv $$d.dep $(BUILD)/runtime.d && rm -f $$d.files $$d.sys
 	$(Q)touch $@

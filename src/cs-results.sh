@@ -10,11 +10,14 @@
 #                             the latest wall time of each phase, prints it and
 #                             writes RESULTS/summary.txt
 #   report HOST...            results/report.md (on stdout) from the same
+#   cost [PRICES]             appends an "AWS cost" table to RESULTS/report.md
+#                             (once) from RESULTS/cost.txt, ec2-kill's hours
+#                             and estimate
 set -u
 
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-results -r results [-i inventory] [-l layout] phase name since host... | summary host... | report host..." >&"$(( ${1:-2} ? 2 : 1 ))"
+	echo "usage: cs-results -r results [-i inventory] [-l layout] phase name since host... | summary host... | report host... | cost [prices]" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 die() { echo "cs-results: $*" >&2; exit 1; }
@@ -184,7 +187,23 @@ do_report() {
 				printf "\n" } }'
 }
 
+# cost: the "AWS cost" section of report.md, from ec2-kill's lines in
+# cost.txt ("hours TYPE H usd X", "total hours H usd X unpriced N"); added
+# once, and only to a report that exists (destroy runs after report).
+do_cost() {
+	[ $# -le 1 ] || usage
+	local prices=${1:-the price table}
+	[ -s "$res/cost.txt" ] || die "$res/cost.txt: no cost to report"
+	[ -f "$res/report.md" ] || return 0
+	grep -q '^## AWS cost' "$res/report.md" && return 0
+	awk -v prices="$prices" '$1 == "hours" { printf "| %s | %s | %s |\n", $2, $3, ($5 == "-" ? "no price" : "$" $5) }
+	     $1 == "total" { t = sprintf("\n%s instance-hours, estimated $%s (%s types without a price; on-demand prices of %s, a snapshot)\n", $3, $5, $7, prices) }
+	     BEGIN { print "\n## AWS cost\n\n| instance type | instance-hours | estimated cost |\n|---|---|---|" }
+	     END { printf "%s", t }' "$res/cost.txt" >>"$res/report.md"
+}
+
 case $what in
+cost)    do_cost "$@" ;;
 phase)   do_phase "$@" ;;
 summary) do_summary "$@" ;;
 report)  do_report "$@" ;;

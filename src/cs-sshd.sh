@@ -2,8 +2,8 @@
 # cs-sshd: the real sshd behind TRANSPORT=ssh with PROVIDER=local. It runs as
 # the invoking user (root or not) with its own config, host key and client key
 # in DIR, listening on PORT of every host address of the inventory, and writes
-# the ssh_config (one "Host hNN" per host, ControlMaster/ControlPersist) that
-# every later phase uses, so the ssh/scp path is the one a cloud run takes.
+# the ssh_config (cs-sshconfig) that every later phase uses, so the ssh/scp
+# path is the one a cloud run takes.
 #   cs-sshd -d DIR -i INVENTORY -c SSH_CONFIG [-p PORT] start   (idempotent)
 #   cs-sshd -d DIR -i INVENTORY -c SSH_CONFIG stop              (idempotent)
 set -u
@@ -95,34 +95,14 @@ start() {
 			# bash sources ~/.bashrc for ssh commands when SHLVL is unset; a
 			# login's rc files are not part of what is measured here.
 			SetEnv SHLVL=1
-			# The default sntrup761 hybrid costs ~0.1 s of CPU per connection
-			# on each side: 40 hosts at once would spend seconds in key exchange.
+			# curve25519 on both sides: see cs-sshconfig.
 			KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org
 			EOF
 		} >"$dir/sshd-$g.conf.tmp" && mv "$dir/sshd-$g.conf.tmp" "$dir/sshd-$g.conf"
 	done
-	{
-		echo "# written by cs-sshd for the loopback sshd on port $port"
-		hosts | while read -r n a; do printf 'Host %s\n  HostName %s\n' "$n" "$a"; done
-		cat <<-EOF
-		Host *
-		  Port $port
-		  User $user
-		  IdentityFile $dir/id_ed25519
-		  IdentitiesOnly yes
-		  HostKeyAlias cellstress-local
-		  UserKnownHostsFile $dir/known_hosts
-		  StrictHostKeyChecking yes
-		  BatchMode yes
-		  ControlMaster auto
-		  ControlPath $dir/cm-%C
-		  ControlPersist 120
-		  KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org
-		  ConnectTimeout 10
-		  ServerAliveInterval 15
-		  LogLevel ERROR
-		EOF
-	} >"$cfg.tmp" && mv "$cfg.tmp" "$cfg"
+	# The client side: cs-sshconfig, the ssh_config writer of every provider.
+	"$(dirname "$0")/cs-sshconfig" -i "$inv" -s "$dir" -p "$port" -a cellstress-local >"$cfg.tmp" &&
+		mv "$cfg.tmp" "$cfg" || die "writing $cfg failed"
 	# Privilege separation of a root sshd needs /run/sshd (systemd makes it).
 	if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p -m 0755 /run/sshd || exit 1; fi
 	for g in $(seq 0 $((ninst - 1))); do

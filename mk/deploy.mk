@@ -54,7 +54,7 @@ endef
 
 ifeq ($(SHIP),tree)
 # "child:parent" for every host but h01 (one shell for all of them).
-ifeq ($(shell case '$(FANOUT)' in ''|0*|*[!0-9]*) echo bad ;; esac),bad)
+ifneq ($(shell [ '$(FANOUT)' -ge 1 ] 2>/dev/null && echo ok),ok)
 $(error FANOUT must be a number of 1 or more: '$(FANOUT)')
 endif
 TREE := $(shell k=2; while [ $$k -le $(HOSTS) ]; do printf 'h%02d:h%02d ' $$k $$(( (k - 2) / $(FANOUT) + 1 )); k=$$((k + 1)); done)

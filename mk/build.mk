@@ -39,9 +39,17 @@ $(BIN)/%: $(BUILD)/%.o $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
 
-$(BIN)/%: src/%.sh
+# A script gets the host contract (src/lib/host.h) where it has the line
+# "# @host.h@": the header's #defines as shell variables, so C and shell
+# share one source for ports and limits.
+$(BUILD)/host.sh: src/lib/host.h
 	@mkdir -p $(@D)
-	$(Q)cp $< $@ && chmod +x $@
+	$(Q){ echo '# from src/lib/host.h (mk/build.mk)'; \
+	  sed -n 's/^#define \([A-Z_]*\) *\([0-9][0-9]*\).*/\1=\2/p' $<; } >$@.tmp && mv $@.tmp $@
+
+$(BIN)/%: src/%.sh $(BUILD)/host.sh
+	@mkdir -p $(@D)
+	$(Q)sed -e '/^# @host\.h@$$/{r $(BUILD)/host.sh' -e 'd;}' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
 clean:
 	rm -rf bin build

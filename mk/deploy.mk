@@ -12,7 +12,7 @@
 #           .deployed recipe, as one stream with the inventory.
 #   tree    this host sends it to h01 only (cs-host put); host k >= 2 reads
 #           it from its parent, host (k-2)/FANOUT+1, whose cs-serve serves it
-#           on addr:9502 (cs-host fetch: bash's /dev/tcp on the host, checked
+#           on its cs-serve port (cs-host fetch: bash's /dev/tcp on the host, checked
 #           against the archive's sha256 made here; on any failure this host
 #           ships it instead, and says so); the inventory always comes from
 #           here. A host's ship is its own stamp, $(RESULTS)/hNN/.shipped:

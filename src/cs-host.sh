@@ -19,7 +19,7 @@
 #   cs-host ... h07 fetch PARENT ARCHIVE INVENTORY [IDLE]
 #                                           SHIP=tree: the host reads the
 #                                           archive from PARENT's cs-serve
-#                                           (addr:9502, bash's /dev/tcp) and
+#                                           (addr:PORT_SERVE, bash's /dev/tcp) and
 #                                           checks it against ARCHIVE.sha256
 #                                           (made here with ARCHIVE); only the
 #                                           inventory comes from here. When
@@ -35,6 +35,8 @@
 # and exits 1.
 set -u
 set -o pipefail
+
+# @host.h@
 
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
@@ -87,11 +89,11 @@ on_host() {
 	fi
 }
 
-# ship_on_host MODE NAME SHA256 IDLE [PARENT WAIT_SECS READ_SECS]: SHIP=tree
+# ship_on_host MODE NAME SHA256 IDLE PORT [PARENT WAIT_SECS READ_SECS]: SHIP=tree
 # on the host, in its directory, before bin/ is there (so bash, coreutils,
 # tar and gzip only). stdin: a tar of the inventory and, for put, of the
 # archive as bin.tar.gz. fetch reads the archive from PARENT's cs-serve
-# (its address from that inventory, port 9502) with bash's /dev/tcp,
+# (its address from that inventory, port PORT) with bash's /dev/tcp,
 # trying again with a growing delay (0.1 s doubling to 2 s) for WAIT_SECS
 # while nothing listens there, the read bounded by READ_SECS (timeout).
 # Either way the archive must have SHA256 (computed once, on the control
@@ -100,7 +102,7 @@ on_host() {
 # not merged), and with IDLE > 0 bin/cs-node serves it to this host's
 # children. A failure prints "cs-ship: REASON" and exits 1.
 ship_on_host() {
-	local mode=$1 name=$2 sha=$3 idle=$4 parent=${5:-} wait=${6:-10} secs=${7:-120}
+	local mode=$1 name=$2 sha=$3 idle=$4 port=$5 parent=${6:-} wait=${7:-10} secs=${8:-120}
 	local in=ship/.in addr="" got rc delay=100 waited=0
 	fail() { echo "cs-ship: $*" >&2; exit 1; }
 	rm -rf "$in" && mkdir -p "$in" && tar -C "$in" -xif - || fail "receiving from the control host failed"
@@ -110,20 +112,20 @@ ship_on_host() {
 		[ -n "$addr" ] || fail "inventory: no host $parent"
 		while :; do
 			rc=0
-			timeout "$secs" bash -c 'exec 3<>"/dev/tcp/$0/9502" 2>/dev/null || exit 111
-				printf "%s\n" "$1" >&3 && cat <&3 >"$2"' "$addr" "$name" "$in/bin.tar.gz" || rc=$?
+			timeout "$secs" bash -c 'exec 3<>"/dev/tcp/$0/$3" 2>/dev/null || exit 111
+				printf "%s\n" "$1" >&3 && cat <&3 >"$2"' "$addr" "$name" "$in/bin.tar.gz" "$port" || rc=$?
 			[ "$rc" = 111 ] || break
-			[ "$waited" -lt $((wait * 1000)) ] || fail "$parent ($addr:9502) not serving after $wait s"
+			[ "$waited" -lt $((wait * 1000)) ] || fail "$parent ($addr:$port) not serving after $wait s"
 			sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
 			waited=$((waited + delay))
 			[ "$delay" -ge 2000 ] || delay=$((delay * 2))
 		done
-		[ "$rc" = 124 ] && fail "reading from $parent ($addr:9502) took more than $secs s"
-		[ "$rc" = 0 ] || fail "reading from $parent ($addr:9502) failed (status $rc)"
+		[ "$rc" = 124 ] && fail "reading from $parent ($addr:$port) took more than $secs s"
+		[ "$rc" = 0 ] || fail "reading from $parent ($addr:$port) failed (status $rc)"
 	fi
 	[ -f "$in/bin.tar.gz" ] || fail "no archive received"
 	got=$(sha256sum <"$in/bin.tar.gz") && got=${got%% *} || fail "sha256sum failed"
-	[ "$got" = "$sha" ] || fail "sha256 mismatch${parent:+ from $parent ($addr:9502)}: $(stat -c %s "$in/bin.tar.gz") bytes with sha256 ${got:0:16}..., want ${sha:0:16}..."
+	[ "$got" = "$sha" ] || fail "sha256 mismatch${parent:+ from $parent ($addr:$port)}: $(stat -c %s "$in/bin.tar.gz") bytes with sha256 ${got:0:16}..., want ${sha:0:16}..."
 	mv -f "$in/bin.tar.gz" ship/bin.tar.gz && echo "$sha  bin.tar.gz" >ship/bin.tar.gz.sha256 &&
 		rm -rf bin && tar -xzf ship/bin.tar.gz && mv -f "$in/inventory" inventory && rm -rf "$in" ||
 		fail "installing bin/ from ship/bin.tar.gz failed"
@@ -143,7 +145,7 @@ tree() {
 	[ ${#sha} = 64 ] || { echo "cs-host: $src.sha256: no sha256" >&2; return 1; }
 	case $idle in *[!0-9]*|'') echo "cs-host: idle seconds: not a number: \"$idle\"" >&2; return 2 ;; esac
 	cmd="bash -c $(q "$(declare -f ship_on_host)"'; ship_on_host "$@"') cs-ship"
-	for a in "$mode" "$name" "$sha" "$idle" $parent ${parent:+$FETCH_WAIT $FETCH_SECS}; do cmd="$cmd $(q "$a")"; done
+	for a in "$mode" "$name" "$sha" "$idle" "$PORT_SERVE" $parent ${parent:+$FETCH_WAIT $FETCH_SECS}; do cmd="$cmd $(q "$a")"; done
 	[ "$verbose" = 1 ] && echo "[$name] $mode $src $inv${parent:+ from $parent} -> $dir" >&2
 	base=$(basename "$src")
 	{

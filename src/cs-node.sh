@@ -5,20 +5,8 @@
 # detached (setsid, no terminal, no inherited descriptors) so a dropped
 # connection kills nothing, and recorded by PID under pid/ so stop finds it.
 #
-# Layout of a host directory:
-#   bin/ inventory         shipped by deploy (cs-host ship); with SHIP_RUNTIME=1
-#                          bin/ also holds redis-server, redis-cli and lib/ (the
-#                          shared libraries they and our tools need), used
-#                          instead of the host's own
-#   ship/bin.tar.gz        SHIP=tree: the archive bin/ came from, kept to pass
-#   ship/bin.tar.gz.sha256 on to this host's children (cs-host put/fetch), with
-#   ship/serve.log         its sha256; cs-serve's log while it serves it
-#   redis/                 redis-server's dir: appendonlydir/, redis.log
-#   pid/NAME.pid           redis, cellsrv, msgclient (the client's session leader),
-#                          cs-serve (SHIP=tree: serves ship/bin.tar.gz on :9502)
-#   log/NAME.log           cellsrv.log, msgclient.log, load.log
-#   msgclient.start        epoch at which the client started
-#   msgclient.rc           "STATUS END-EPOCH" once the client has finished
+# What a host's directory holds (bin/, inventory, redis/, pid/, log/,
+# msgclient.start and .rc, ship/) is described once, in docs/pipeline.md.
 set -u
 set -o pipefail
 
@@ -64,10 +52,7 @@ REDIS_SERVER=redis-server REDIS_CLI=redis-cli
 [ -x bin/redis-cli ] && REDIS_CLI=$PWD/bin/redis-cli
 [ -d bin/lib ] && export LD_LIBRARY_PATH="$PWD/bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
-PORT_REDIS=7379
-PORT_HTTP=9500
-PORT_PEER=9501
-PORT_SERVE=9502
+# @host.h@
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -162,7 +147,7 @@ do_stop() {
 	stop msgclient cellsrv redis
 }
 
-# serve: (re)start cs-serve on addr:9502 with ship/bin.tar.gz, the archive
+# serve: (re)start cs-serve on addr:PORT_SERVE with ship/bin.tar.gz, the archive
 # this host's bin/ came from, for its children in deploy's tree (SHIP=tree);
 # it exits after $idle s without a client, or `cs-node stop` ends it. A
 # deploy does not stop it: children may still be fetching from it.

@@ -3,7 +3,7 @@
 # stderr and exits 2. redis-bulkload follows redis-cli (-h is the address)
 # and takes only --help. Needs no server.
 . "$(dirname "$0")/lib.sh"
-TOOLS="gen-users rg-split cellsrv msgclient checkdb vpc-make ec2-run ec2-kill vpc-delete
+TOOLS="gen-users rg-split cellsrv msgclient checkdb vpc-make ec2-run ec2-kill vpc-delete cs-sshconfig
 	cs-inventory cs-host cs-node cs-results cs-runtime cs-serve cs-sshd"
 plan $(( $(echo $TOOLS | wc -w) * 3 + 4 ))
 

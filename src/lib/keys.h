@@ -19,7 +19,7 @@
  *   pd:U   hash  "F:SEQ" -> "K BODY": DLVs from F received above si+1
  *   pa:U   set   K: ACKs received above SendAckId+1
  *
- * BODY is the message text as given (up to 1 KiB, any bytes but NUL); it is
+ * BODY is the message text as given (up to MSG_BODY_MAX bytes, any but NUL); it is
  * always the last field, so split at the first spaces only. */
 #ifndef CS_KEYS_H
 #define CS_KEYS_H
@@ -39,11 +39,6 @@
 #define FIELD_RECEIVE_ID        "ReceiveId"
 #define FIELD_CLIENT_RECEIVE_ID "ClientReceiveId"
 
-#define MSG_BODY_MAX 1024       /* longest message body, bytes */
-
-/* Default ports on a host's address (DESIGN.md contract). */
-#define PORT_REDIS 7379
-#define PORT_HTTP  9500
-#define PORT_PEER  9501
+#include "host.h"               /* MSG_BODY_MAX, the ports */
 
 #endif

@@ -38,16 +38,16 @@ set -o pipefail
 
 # @host.h@
 
+transport=local cfg="" dir=%h phase="" out="" errf="" verbose=0
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-host [-v] [-t transport (local)] [-F ssh_config] [-d remote_dir (%h)]" \
+	echo "usage: cs-host [-v] [-t transport=$transport] [-F ssh_config] [-d remote_dir=$dir]" \
 	     "[-p phase] [-o out] [-e err] name ship bindir|archive.tar.gz inventory |" \
 	     "put archive.tar.gz inventory [idle] | fetch parent archive.tar.gz inventory [idle] |" \
 	     "node args... | sh command" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
-transport=local cfg="" dir=%h phase="" out="" errf="" verbose=0
 FETCH_WAIT=${FETCH_WAIT:-10} FETCH_SECS=${FETCH_SECS:-120}
 [ "${1:-}" = --help ] && usage 0
 while getopts vt:F:d:p:o:e:h ch; do

@@ -7,14 +7,14 @@
 # in cell order (a cloud provider's launch output). -q only checks the layout.
 set -u
 
+users="" cells="" net="" first=1 quiet=0
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-inventory [-q] -n users -c cells [-a net [-f first (1)]]" >&"$(( ${1:-2} ? 2 : 1 ))"
+	echo "usage: cs-inventory [-q] -n users -c cells [-a net [-f first=$first]]" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 die() { echo "cs-inventory: $*" >&2; exit 1; }
 
-users="" cells="" net="" first=1 quiet=0
 [ "${1:-}" = --help ] && usage 0
 while getopts qn:c:a:f:h ch; do
 	case $ch in

@@ -11,16 +11,16 @@ set -u
 set -o pipefail
 
 prog=cs-node
+name="" same=20 cross=10 seed=1 msgs=5 fsync=everysec waitsecs=30 idle=60 stall=300
 die() { echo "$prog: $*" >&2; exit 1; }
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-node -n name [-s same (20)] [-x cross (10)] [-S seed (1)] [-m msgs (5)]" \
-	     "[-f appendfsync (everysec)] [-w wait_secs (30)] [-I serve_idle_secs (60)] [-t stall_secs (300)]" \
+	echo "usage: cs-node -n name [-s same=$same] [-x cross=$cross] [-S seed=$seed] [-m msgs=$msgs]" \
+	     "[-f appendfsync=$fsync] [-w wait_secs=$waitsecs] [-I serve_idle_secs=$idle] [-t stall_secs=$stall]" \
 	     "deploy | start | run | check | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
-name="" same=20 cross=10 seed=1 msgs=5 fsync=everysec waitsecs=30 idle=60 stall=300
 [ "${1:-}" = --help ] && usage 0
 while getopts n:s:x:S:m:f:w:I:t:h ch; do
 	case $ch in

@@ -12,10 +12,10 @@ set -u
 
 prog=cs-sshconfig
 die() { echo "$prog: $*" >&2; exit 1; }
-inv="" st="" user=$(id -un) key="" port=22 alias="" jump=0 bastion=""
+inv="" st="" user="" key="" port=22 alias="" jump=0 bastion=""
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-sshconfig -i inventory -s state_dir [-u user=$user] [-k identity=state_dir/id_ed25519]" \
+	echo "usage: cs-sshconfig -i inventory -s state_dir [-u user=current] [-k identity=state_dir/id_ed25519]" \
 	     "[-p port=$port] [-a host_key_alias | -j [-b bastion_addr=inventory]]" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
@@ -42,6 +42,7 @@ case $port in ''|*[!0-9]*) die "not a port: \"$port\"" ;; esac
 [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "not a port: \"$port\""
 [ -r "$inv" ] || die "$inv: cannot read"
 [ -n "$key" ] || key=$st/id_ed25519
+[ -n "$user" ] || user=$(id -un)
 if [ "$jump" = 1 ] && [ -z "$bastion" ]; then
 	read -r _ _ _ _ bastion _ < <(grep -m 1 '^# bastion ' "$inv")
 	case ${bastion:-} in ''|-) die "$inv: no bastion address (a \"# bastion\" line, or -b)" ;; esac

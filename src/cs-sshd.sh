@@ -10,13 +10,13 @@ set -u
 
 prog=cs-sshd
 die() { echo "$prog: $*" >&2; exit 1; }
+dir="" inv="" cfg="" port=2222
 # usage [0]: the synopsis; asked for (-h, --help): on stdout, status 0.
 usage() {
-	echo "usage: cs-sshd -d dir -i inventory -c ssh_config [-p port (2222)] start | stop" >&"$(( ${1:-2} ? 2 : 1 ))"
+	echo "usage: cs-sshd -d dir -i inventory -c ssh_config [-p port=$port] start | stop" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
-dir="" inv="" cfg="" port=2222
 [ "${1:-}" = --help ] && usage 0
 while getopts d:i:c:p:h ch; do
 	case $ch in

@@ -60,7 +60,8 @@ REMOTE_DIR ?= $(PROVIDER_REMOTE_DIR)
 NODE_OPTS = -s $(SAME) -x $(CROSS) -S $(SEED) -m $(MSGS) -f $(APPENDFSYNC) -t $(STALL)
 RESULTS_CMD = $(BIN)/cs-results -r $(RESULTS) -i $(INVENTORY)
 
-PIPELINE_GOALS = provision deploy run check report summary status demo $(foreach p,deploy start run check,$(NAMES:%=$p-%))
+PIPELINE_GOALS = provision deploy run check report summary status heal demo \
+  $(foreach p,deploy start run check heal status,$(NAMES:%=$p-%))
 
 # The layout guard: a cluster keeps the layout it was provisioned with.
 ifneq ($(wildcard $(LAYOUT)),)

@@ -37,9 +37,3 @@ $(RESULTS)/%/.ran: $(RESULTS)/%/.deployed | $(if $(RUN_PENDING),run-start)
 	$(Q)$(HOST) -p run -e $(@D)/run.err -o $(@D)/client.log $* node $(NODE_OPTS) run
 	$(Q)sed -n 's/^# msgclient status=0 start=\([0-9.]*\) end=\([0-9.]*\)$$/\1 \2/p' $(@D)/client.log >$(@D)/run.time
 	$(Q)test -s $(@D)/run.time && touch $@
-
-# `make status`: what runs on each host (cs-node status: redis, cellsrv and
-# msgclient by their recorded PIDs, and the client's exit status when done).
-.PHONY: status
-status: $(INVENTORY)
-	$(Q)for h in $(NAMES); do $(HOST) $$h node status 2>&1 || echo "$$h unreachable"; done

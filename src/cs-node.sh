@@ -17,7 +17,7 @@ die() { echo "$prog: $*" >&2; exit 1; }
 usage() {
 	echo "usage: cs-node -n name [-s same=$same] [-x cross=$cross] [-S seed=$seed] [-m msgs=$msgs]" \
 	     "[-f appendfsync=$fsync] [-w wait_secs=$waitsecs] [-I serve_idle_secs=$idle] [-t stall_secs=$stall]" \
-	     "deploy | start | run | check | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
+	     "deploy | start | run | check | heal | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
@@ -103,13 +103,14 @@ stop() {
 }
 
 # spawn NAME LOG CMD...: start CMD detached in its own session, stdin from
-# /dev/null, output to LOG; its PID (= its process group) goes to pid/NAME.pid.
+# /dev/null, output appended to LOG (a restart keeps what the last one
+# said); its PID (= its process group) goes to pid/NAME.pid.
 spawn() {
 	local n=$1 log=$2; shift 2
 	mkdir -p pid log
 	rm -f "pid/$n.pid"     # a stale one (a dead earlier run) would pass the wait below
 	setsid bash -c 'echo $$ >"pid/$0.pid.tmp" && mv "pid/$0.pid.tmp" "pid/$0.pid" && exec "$@"' \
-		"$n" "$@" </dev/null >"$log" 2>&1 &
+		"$n" "$@" </dev/null >>"$log" 2>&1 &
 	local i
 	for i in $(seq $((waitsecs * 20))); do [ -s "pid/$n.pid" ] && return 0; sleep 0.05; done
 	die "$n did not start"
@@ -164,6 +165,37 @@ do_serve() {
 	die "cs-serve on $addr:$PORT_SERVE not serving after $waitsecs s"
 }
 
+# start_redis: redis-server on addr:PORT_REDIS with the AOF in redis/ (what
+# is there is loaded: a restart never wipes), waiting until it answers PONG:
+# up to -w s, and for as long as it is alive and still loading its AOF.
+start_redis() {
+	local i=0 pong
+	spawn redis log/redis.out "$REDIS_SERVER" --bind "$addr" --port $PORT_REDIS \
+		--dir "$PWD/redis" --logfile "$PWD/redis/redis.log" --daemonize no \
+		--appendonly yes --appendfsync "$fsync" --save '' --protected-mode no
+	while :; do
+		pong=$("$REDIS_CLI" -h "$addr" -p $PORT_REDIS ping 2>/dev/null)
+		[ "$pong" = PONG ] && return 0
+		alive redis || die "redis-server on $addr:$PORT_REDIS exited: $(lastlog redis/redis.log)"
+		i=$((i + 1))
+		case $pong in LOADING*) ;; *) [ $i -lt $((waitsecs * 10)) ] ||
+			die "redis-server on $addr:$PORT_REDIS not answering after $waitsecs s" ;; esac
+		sleep 0.1
+	done
+}
+
+# start_cellsrv: cellsrv for this cell, waiting (-w s) until /healthz says ok.
+start_cellsrv() {
+	local i
+	spawn cellsrv log/cellsrv.log bin/cellsrv -i inventory -k "$cell"
+	for i in $(seq $((waitsecs * 10))); do
+		healthz && return 0
+		alive cellsrv || die "cellsrv exited: $(lastlog log/cellsrv.log)"
+		sleep 0.1
+	done
+	die "cellsrv on $addr:$PORT_HTTP/healthz not answering after $waitsecs s"
+}
+
 do_deploy() {
 	local t0 i line
 	t0=$(now)
@@ -174,29 +206,12 @@ do_deploy() {
 	listening "$addr" $PORT_HTTP && die "cellsrv address $addr:$PORT_HTTP already in use"
 	listening "$addr" $PORT_PEER && die "cellsrv peer address $addr:$PORT_PEER already in use"
 
-	spawn redis log/redis.out "$REDIS_SERVER" --bind "$addr" --port $PORT_REDIS \
-		--dir "$PWD/redis" --logfile "$PWD/redis/redis.log" --daemonize no \
-		--appendonly yes --appendfsync "$fsync" --save '' --protected-mode no
-	for i in $(seq $((waitsecs * 10))); do
-		[ "$("$REDIS_CLI" -h "$addr" -p $PORT_REDIS ping 2>/dev/null)" = PONG ] && break
-		alive redis || die "redis-server on $addr:$PORT_REDIS exited: $(lastlog redis/redis.log)"
-		sleep 0.1
-	done
-	[ "$("$REDIS_CLI" -h "$addr" -p $PORT_REDIS ping 2>/dev/null)" = PONG ] ||
-		die "redis-server on $addr:$PORT_REDIS not answering after $waitsecs s"
-
+	start_redis
 	bin/gen-users -n "$users" -c "$cells" -s "$same" -x "$cross" -S "$seed" -k "$cell" |
 		bin/redis-bulkload -h "$addr" -p $PORT_REDIS >log/load.log 2>&1 ||
 		die "loading cell $cell failed: $(lastlog log/load.log)"
 
-	spawn cellsrv log/cellsrv.log bin/cellsrv -i inventory -k "$cell"
-	for i in $(seq $((waitsecs * 10))); do
-		healthz && break
-		alive cellsrv || die "cellsrv exited: $(lastlog log/cellsrv.log)"
-		sleep 0.1
-	done
-	healthz ||
-		die "cellsrv on $addr:$PORT_HTTP/healthz not answering after $waitsecs s"
+	start_cellsrv
 	line=$(tail -n 1 log/load.log)
 	echo "cell=$cell addr=$addr $line deploy_seconds=$(since "$t0")"
 }
@@ -242,19 +257,79 @@ do_run() {
 	[ "$rc" = 0 ] || die "msgclient exited with status $rc: $(grep -v '^#' log/msgclient.log | tail -n 1 | cut -c1-300)"
 }
 
+# running_run: a run is in progress here: the client was started and has
+# not finished with status 0.
+running_run() {
+	local rc end
+	[ -s msgclient.start ] || return 1
+	[ -s msgclient.rc ] || return 0
+	read -r rc end <msgclient.rc
+	[ "$rc" != 0 ]
+}
+
+# heal: start what should run here and does not, never deleting anything:
+# redis-server from its own AOF, cellsrv, and while a run is in progress the
+# client (which carries on from the server's state). One line saying what
+# it restarted, or that all was running. Safe at any time, idempotent.
+do_heal() {
+	local did="" t0 kb
+	[ -d redis ] || die "not deployed here (no redis/): make deploy-$name"
+	if ! alive redis; then
+		listening "$addr" $PORT_REDIS && die "redis-server is down and $addr:$PORT_REDIS is taken by another process"
+		kb=$(du -sk redis 2>/dev/null | cut -f1)
+		t0=$(now)
+		start_redis
+		did="redis-server restarted (AOF $(awk -v k="${kb:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MB loaded in $(since "$t0") s)"
+	fi
+	if ! alive cellsrv; then
+		listening "$addr" $PORT_HTTP && die "cellsrv is down and $addr:$PORT_HTTP is taken by another process"
+		start_cellsrv
+		did="${did:+$did, }cellsrv restarted"
+	fi
+	if running_run && ! alive msgclient; then
+		do_start
+		did="${did:+$did, }msgclient restarted"
+	fi
+	echo "heal: ${did:-all running}"
+}
+
+# uptime_of PID: how long the process has run, as 3h04m, 12m03s or 42s.
+uptime_of() {
+	local stat up s
+	read -r stat <"/proc/$1/stat" 2>/dev/null || return
+	stat=${stat##*) }
+	set -- $stat
+	read -r up _ </proc/uptime
+	s=$(( ${up%.*} - ${20} / $(getconf CLK_TCK) ))
+	if [ $s -ge 3600 ]; then printf '%dh%02dm' $((s / 3600)) $((s % 3600 / 60))
+	elif [ $s -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60))
+	else printf '%ds' "$s"; fi
+}
+
 do_check() {
 	bin/checkdb -i inventory -k "$cell" -m "$msgs"
 }
 
+# status: one line, each process up (PID, uptime) or down; the client's
+# state: running, finished (its status), or not started.
 do_status() {
-	local n
-	for n in redis cellsrv msgclient; do
-		if alive "$n"; then echo "$name $n running pid $(cat "pid/$n.pid")"
-		else echo "$name $n stopped"; fi
+	local n label pid out="" rc end
+	for n in redis cellsrv msgclient cs-serve; do
+		label=$n
+		[ $n = redis ] && label=redis-server
+		if alive "$n"; then
+			read -r pid <"pid/$n.pid"
+			out="$out, $label up (pid $pid, $(uptime_of "$pid"))"
+		elif [ $n = msgclient ] && [ -s msgclient.rc ]; then
+			read -r rc end <msgclient.rc
+			out="$out, $label finished (status $rc)"
+		elif [ $n = msgclient ] && [ ! -s msgclient.start ]; then
+			out="$out, $label not started"
+		elif [ $n != cs-serve ]; then
+			out="$out, $label DOWN"
+		fi
 	done
-	alive cs-serve && echo "$name cs-serve running pid $(cat pid/cs-serve.pid)"
-	[ -s msgclient.rc ] && echo "$name msgclient finished: $(cat msgclient.rc)"
-	return 0
+	echo "status: ${out#, }"
 }
 
 case $action in
@@ -262,6 +337,7 @@ deploy) whoami; do_deploy ;;
 start)  whoami; do_start ;;
 run)    whoami; do_run ;;
 check)  whoami; do_check ;;
+heal)   whoami; do_heal ;;
 serve)  whoami; do_serve ;;
 stop)   stop msgclient cellsrv redis cs-serve ;;
 status) do_status ;;

@@ -156,6 +156,7 @@ do_serve() {
 	local i
 	[ -s ship/bin.tar.gz ] || die "no ship/bin.tar.gz to serve"
 	stop cs-serve
+	: >ship/serve.log      # the log of this archive's serving only
 	spawn cs-serve ship/serve.log bin/cs-serve -a "$addr" -p $PORT_SERVE -t "$idle" ship/bin.tar.gz
 	for i in $(seq $((waitsecs * 20))); do
 		grep -q '^cs-serve: serving ' ship/serve.log && return 0

@@ -1,8 +1,9 @@
 /* metrics.c: what cellsrv counts and how /metrics shows it (Prometheus
- * text format). The counters are one struct the other rooms add to; the
- * SEND-to-ACK latency is measured here, from the time a DLV leaves for
- * another cell to the time its ACK is applied, through a small table keyed
- * by (sender, message id). */
+ * text format). The counters are one struct the other rooms add to. The
+ * SEND-to-ACK latency is measured here: a SEND accepted for another cell
+ * starts a clock, kept in a small table keyed by (sender, message id), that
+ * its ACK stops when applied; a SEND within the cell is acked in the call
+ * that accepts it and counts in the first bucket. */
 #include <sys/resource.h>
 
 #include <stdint.h>

@@ -205,24 +205,38 @@ cmp_ll(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The start of a cs_user or cs_inbox reply callback: q's request, when
+ * its client is still there and rep is an array of min elements or more;
+ * else NULL, once the error is answered (to a client still there) and q
+ * put. */
+static struct evhttp_request *
+reply_start(struct rq *q, redisReply *rep, size_t min)
+{
+	struct evhttp_request *req = rq_take(q);
+
+	redis_reply_seen(rep, 1);
+	if (req == NULL || rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < min) {
+		if (req != NULL)
+			reply_redis_err(req, rep);
+		rq_put(q);
+		return NULL;
+	}
+	return req;
+}
+
 void
 on_user(redisAsyncContext *c, void *r, void *priv)
 {
 	redisReply *rep = r;
 	struct rq *q = priv;
-	struct evhttp_request *req = rq_take(q);
+	struct evhttp_request *req;
 	long long *fr;
 	size_t i, n;
 	json_t *a;
 
 	(void)c;
-	redis_reply_seen(rep, 1);
-	if (req == NULL || rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 4) {
-		if (req != NULL)
-			reply_redis_err(req, rep);
-		rq_put(q);
+	if ((req = reply_start(q, rep, 4)) == NULL)
 		return;
-	}
 	n = rep->elements - 4;
 	if ((fr = malloc((n + 1) * sizeof *fr)) == NULL || (a = json_array()) == NULL)
 		err(1, "malloc");
@@ -264,18 +278,13 @@ on_inbox(redisAsyncContext *c, void *r, void *priv)
 {
 	redisReply *rep = r;
 	struct rq *q = priv;
-	struct evhttp_request *req = rq_take(q);
+	struct evhttp_request *req;
 	json_t *a;
 	size_t i;
 
 	(void)c;
-	redis_reply_seen(rep, 1);
-	if (req == NULL || rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1) {
-		if (req != NULL)
-			reply_redis_err(req, rep);
-		rq_put(q);
+	if ((req = reply_start(q, rep, 1)) == NULL)
 		return;
-	}
 	if ((a = json_array()) == NULL)
 		errx(1, "jansson: out of memory");
 	for (i = 1; i < rep->elements; i++)

@@ -15,13 +15,6 @@ long long cs_strtonum(const char *s, long long min, long long max, const char **
 long long cs_strntonum(const char *s, size_t len, long long min, long long max,
                        const char **errstr);
 
-/* The number of a field: cs_strntonum over *sp up to the first byte delim,
- * or to e (an empty field is "invalid"). *sp moves to that delimiter, or e,
- * either way, so a caller reads field after field ("12 34 rest", a path
- * "12/34"). O(field length). */
-long long cs_fieldnum(const char **sp, const char *e, int delim, long long min,
-                      long long max, const char **errstr);
-
 /* The long options of every tool: --help, answered like -h. For
  * getopt_long(argc, argv, OPTS, cs_longopts, NULL); a tool whose -h means
  * something else (redis-bulkload) keeps its own. */
@@ -34,5 +27,12 @@ long long cs_optnum(int opt, const char *arg, long long min, long long max);
 /* Write the decimal digits of v at p (no NUL, at most 20 bytes) and return
  * the end: the fast path for tools that print millions of numbers. */
 char *cs_utoa(char *p, unsigned long long v);
+
+/* The number of a field: cs_strntonum over *sp up to the first byte delim,
+ * or to e (an empty field is "invalid"). *sp moves to that delimiter, or e,
+ * either way, so a caller reads field after field ("12 34 rest", a path
+ * "12/34"). O(field length). */
+long long cs_fieldnum(const char **sp, const char *e, int delim, long long min,
+                      long long max, const char **errstr);
 
 #endif

@@ -30,7 +30,8 @@ struct rq;
 
 /* main.c */
 
-/* The settings: main sets them from argv, the rooms read them. */
+/* The settings: main sets them from its defaults and argv, the rooms read
+ * them. */
 extern struct config {
 	const char *inventory;
 	long long   cell;

@@ -19,7 +19,10 @@
 #include "keys.h"
 #include "num.h"
 
-struct config cfg = {
+struct config cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = {
 	.http_port = PORT_HTTP,
 	.peer_port = PORT_PEER,
 	.redis_port = PORT_REDIS,
@@ -61,8 +64,8 @@ usage(FILE *fp, int status)
 	fprintf(fp, "usage: cellsrv -i inventory -k cell [-a addr] [-R redis_addr] "
 	    "[-p http_port=%d] [-P peer_port=%d] [-r redis_port=%d] [-m max_inflight=%lld] "
 	    "[-b peer_buf_bytes=%lld] [-w send_window=%lld] [-q | -v]\n",
-	    cfg.http_port, cfg.peer_port, cfg.redis_port, cfg.max_inflight, cfg.peer_buf,
-	    cfg.window);
+	    defaults.http_port, defaults.peer_port, defaults.redis_port, defaults.max_inflight,
+	    defaults.peer_buf, defaults.window);
 	exit(status);
 }
 
@@ -73,6 +76,7 @@ main(int argc, char *argv[])
 	struct event_config *evcfg;
 	int ch;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "a:b:hi:k:m:P:p:qR:r:vw:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;

@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 #include "inventory.h"
-#include "keys.h"
+#include "host.h"
 
 struct bufferevent;
 struct evbuffer;

@@ -1,7 +1,7 @@
 /* cellsrv: the chat backend of one cell. One thread, one libevent loop: an
  * HTTP/1.1 API for the cell's users (evhttp), one hiredis async connection to
  * the cell's redis-server, where every protocol step is one FCALL of the
- * function library cellsrv.lua, and line-protocol links to the other cells
+ * function library src/cellsrv.lua, and line-protocol links to the other cells
  * (peerline.h). cellsrv keeps nothing a restart would lose: all state is in
  * Redis, and what was in flight is recovered by the clients' re-sends.
  *
@@ -16,7 +16,7 @@
 #include <event2/event.h>
 
 #include "cellsrv.h"
-#include "keys.h"
+#include "host.h"
 #include "num.h"
 
 struct config cfg;

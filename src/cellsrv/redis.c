@@ -1,8 +1,9 @@
 /* redis.c: cellsrv's one hiredis async connection to its cell's
  * redis-server, on the libevent loop. It loads the function library
- * (cellsrv.lua, embedded at build time by mk/cellsrv.mk) on every connect,
- * retries every 200 ms while Redis is away, and counts the calls in flight
- * that the HTTP side and the incoming peer links answer 503 or pause on. */
+ * (src/cellsrv.lua, embedded at build time by mk/cellsrv.mk) on every
+ * connect, retries every 200 ms while Redis is away, and counts the calls
+ * in flight that the HTTP side and the incoming peer links answer 503 or
+ * pause on. */
 #include <err.h>
 
 #include <event2/event.h>

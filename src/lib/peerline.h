@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "keys.h"
+#include "host.h"
 
 /* Largest K or SEQ accepted: the Redis functions print numbers as Lua does
  * (%.14g), exact for integers below 10^14 only (10^14 would come out as

@@ -145,11 +145,12 @@ struct evhttp_request *rq_take(struct rq *q);
 int rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv,
             const size_t *len);
 
-/* Answer req with a JSON document (consumed) on one line, with code; its
- * Content-Type is evhttp's default, set by http_start. */
+/* Answer req with code and a JSON document (consumed) on one line; its
+ * Content-Type is evhttp's default, set by http_start. reply_err's is
+ * {"error":msg}; reply_text sends what req's output buffer holds, as type. */
 void reply_json(struct evhttp_request *req, int code, json_t *j);
-void reply_err(struct evhttp_request *req, int code, const char *msg); /* {"error":msg} */
-void reply_text(struct evhttp_request *req, int code, const char *type); /* the buffer */
+void reply_err(struct evhttp_request *req, int code, const char *msg);
+void reply_text(struct evhttp_request *req, int code, const char *type);
 
 /* Map a function's error reply to an HTTP status. A reply of another shape
  * (an array cut short by a counter that is no number in a damaged record)

@@ -1,6 +1,8 @@
-# build.mk: every src/*.c is one tool, linked into bin/ against the static
-# library built from src/lib/*.c. SANITIZE=1 builds into build/san/bin instead. Tools link every library with --as-needed,
-# so each binary records only the shared libraries it really uses.
+# build.mk: every src/*.c is one tool, and so is every directory src/NAME/
+# of .c files (src/lib/ apart), linked into bin/ against the static library
+# built from src/lib/*.c. SANITIZE=1 builds into build/san/bin instead.
+# Tools link every library with --as-needed, so each binary records only
+# the shared libraries it really uses.
 
 PKGS      = hiredis libevent jansson libcurl libcrypto libxml-2.0
 PC_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -11,7 +13,9 @@ ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS        = $(PC_LIBS) -lm
 
 TOOL_SRC  = $(sort $(wildcard src/*.c))
-TOOLS     = $(patsubst src/%.c,$(BIN)/%,$(TOOL_SRC))
+TOOL_DIRS = $(filter-out lib,$(patsubst src/%/,%,$(sort $(dir $(wildcard src/*/*.c)))))
+DIR_SRC   = $(sort $(foreach d,$(TOOL_DIRS),$(wildcard src/$d/*.c)))
+TOOLS     = $(patsubst src/%.c,$(BIN)/%,$(TOOL_SRC)) $(TOOL_DIRS:%=$(BIN)/%)
 LIB_SRC   = $(sort $(wildcard src/lib/*.c))
 LIB_OBJ   = $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC))
 LIB_A     = $(BUILD)/libcs.a
@@ -20,7 +24,7 @@ SCRIPTS   = $(patsubst src/%.sh,$(BIN)/%,$(sort $(wildcard src/*.sh)))
 
 # Keep the tools' objects: they are intermediate to make, and rebuilding
 # them on every run would be wasted work.
-.SECONDARY: $(patsubst src/%.c,$(BUILD)/%.o,$(TOOL_SRC))
+.SECONDARY: $(patsubst src/%.c,$(BUILD)/%.o,$(TOOL_SRC) $(DIR_SRC))
 
 .PHONY: all clean
 all: $(TOOLS) $(SCRIPTS)
@@ -34,10 +38,19 @@ $(LIB_A): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN)/%: $(BUILD)/%.o $(LIB_A)
+define link
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(LIBS)
+endef
+
+$(BIN)/%: $(BUILD)/%.o $(LIB_A)
+	$(link)
+
+# A directory's tool links every object of the directory.
+$(foreach d,$(TOOL_DIRS),$(eval $(BIN)/$d: $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/$d/*.c)) $(LIB_A)))
+$(TOOL_DIRS:%=$(BIN)/%):
+	$(link)
 
 # A script gets the host contract (src/lib/host.h) where it has the line
 # "# @host.h@": the header's #defines as shell variables, so C and shell
@@ -54,4 +67,4 @@ $(BIN)/%: src/%.sh $(BUILD)/host.sh
 clean:
 	rm -rf bin build
 
--include $(LIB_OBJ:.o=.d) $(patsubst src/%.c,$(BUILD)/%.d,$(TOOL_SRC))
+-include $(LIB_OBJ:.o=.d) $(patsubst src/%.c,$(BUILD)/%.d,$(TOOL_SRC) $(DIR_SRC))

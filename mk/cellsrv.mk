@@ -1,5 +1,6 @@
-# cellsrv.mk: cellsrv embeds its Redis function library (src/cellsrv.lua) as a
-# C string; the header is generated into $(BUILD) so no build output lands in src/.
+# cellsrv.mk: cellsrv (src/cellsrv/) embeds its Redis function library
+# (src/cellsrv.lua) as a C string; the header is generated into $(BUILD) so
+# no build output lands in src/. redis.c is the one file that includes it.
 
 $(BUILD)/cellsrv-lua.h: src/cellsrv.lua
 	@mkdir -p $(@D)
@@ -9,5 +10,5 @@ $(BUILD)/cellsrv-lua.h: src/cellsrv.lua
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } >$@
 
-$(BUILD)/cellsrv.o: $(BUILD)/cellsrv-lua.h
-$(BUILD)/cellsrv.o: ALL_CFLAGS += -I$(BUILD)
+$(BUILD)/cellsrv/redis.o: $(BUILD)/cellsrv-lua.h
+$(BUILD)/cellsrv/redis.o: ALL_CFLAGS += -I$(BUILD)

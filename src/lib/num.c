@@ -76,6 +76,18 @@ cs_strntonum(const char *s, size_t len, long long min, long long max, const char
 	return (long long)v;
 }
 
+long long
+cs_fieldnum(const char **sp, const char *e, int delim, long long min, long long max,
+    const char **errstr)
+{
+	const char *s = *sp, *d = memchr(s, delim, (size_t)(e - s));
+
+	if (d == NULL)
+		d = e;
+	*sp = d;
+	return cs_strntonum(s, (size_t)(d - s), min, max, errstr);
+}
+
 char *
 cs_utoa(char *p, unsigned long long v)
 {

@@ -28,4 +28,11 @@ long long cs_optnum(int opt, const char *arg, long long min, long long max);
  * the end: the fast path for tools that print millions of numbers. */
 char *cs_utoa(char *p, unsigned long long v);
 
+/* The number of a field: cs_strntonum over *sp up to the first byte delim,
+ * or to e (an empty field is "invalid"). *sp moves to that delimiter, or e,
+ * either way, so a caller reads field after field ("12 34 rest", a path
+ * "12/34"). O(field length). */
+long long cs_fieldnum(const char **sp, const char *e, int delim, long long min,
+                      long long max, const char **errstr);
+
 #endif

@@ -1,0 +1,183 @@
+/* cellsrv.h: what the files of cellsrv share. One thread runs one libevent
+ * loop; each file is one room of it that owns its state and exports only
+ * what the others call, declared below under its name:
+ *   main.c     the settings, the log, the order of start and stop
+ *   redis.c    the connection to the cell's redis-server, every call
+ *   peer.c     the links to the other cells: lines out
+ *   pin.c      the links from the other cells: lines in, to cs_peer
+ *   http.c     the HTTP API: routing, checks, the calls
+ *   send.c     the SENDs, batched into cs_sendv calls
+ *   reply.c    the answers, and the requests waiting for one
+ *   metrics.c  the counters, SEND-to-ACK latency, /metrics */
+#ifndef CELLSRV_H
+#define CELLSRV_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "inventory.h"
+#include "host.h"
+
+struct bufferevent;
+struct evbuffer;
+struct evhttp_connection;
+struct evhttp_request;
+struct rq;
+
+/* main.c */
+
+/* The settings: main sets them from its defaults and argv, the rooms read
+ * them. */
+extern struct config {
+	const char *inventory;
+	long long   cell;
+	const char *addr;        /* listen address (default: inventory) */
+	const char *redis_addr;  /* default: the listen address */
+	int         http_port;
+	int         peer_port;   /* the same on every cell */
+	int         redis_port;
+	long long   max_inflight; /* Redis calls in flight before 503 */
+	long long   peer_buf;    /* bytes queued to one peer before 503 */
+	long long   window;      /* SEND ids above SendAckId; DLVs parked past si */
+	int         verbose;     /* 0 quiet, 1 info, 2 debug */
+} cfg;
+
+extern struct inventory   inv;
+extern const struct host *self;  /* this cell's host in inv */
+extern struct event_base *base;
+
+/* "cellsrv: " and the message on stderr, when level <= cfg.verbose. */
+void logmsg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* redis.c */
+
+extern int       redis_ready;  /* connected, functions loaded */
+extern long long inflight;     /* calls in flight; a cs_sendv counts its SENDs */
+
+void redis_start(void);        /* connect, and reconnect whenever it is lost */
+void redis_stop(void);         /* the calls in flight get a NULL reply */
+
+/* Issue one call; fn gets (reply or NULL, priv). Returns -1 when the
+ * connection cannot take it. The caller adds the call to inflight. */
+int redis_call(redisCallbackFn *fn, void *priv, int argc, const char **argv,
+               const size_t *len);
+
+/* Bookkeeping at the start of every reply callback; units is what the
+ * call added to inflight. */
+void redis_reply_seen(redisReply *r, long long units);
+
+/* peer.c */
+
+/* An outgoing link to another cell. */
+struct peer {
+	const struct host  *h;
+	struct bufferevent *bev;      /* NULL while waiting to reconnect */
+	struct event       *retry;
+	int                 up;
+	int                 backoff;  /* ms before the next attempt */
+	unsigned long long  connects, drops, lines;
+};
+
+extern struct peer *peers;     /* peers[cell-1]; self's unused */
+
+void peer_start(void);         /* connect to every other cell */
+void peer_stop(void);
+
+/* Is the link to uid's cell up, with cfg.peer_buf bytes queued? */
+int peer_full(long long uid);
+
+/* Forward the items a function returned (peerline.h): a D or an A to the
+ * cell it is for, unless that link is down or full; an a ends a latency
+ * measure. With t > 0 (SENDs just accepted) a D starts one. O(their
+ * length). */
+void forward(redisReply **item, size_t n, double t);
+
+/* pin.c */
+
+void pin_listen(void);         /* listen on the peer port, or exit */
+void pin_stop(void);           /* close the listener and the links */
+void pins_resume(void);        /* read again what paused for Redis */
+
+/* http.c */
+
+void http_start(void);         /* listen on the HTTP port, or exit */
+void http_stop(void);
+
+/* send.c */
+
+void send_start(void);
+void send_stop(void);          /* send the SENDs waiting, or answer 503 */
+
+/* Add a SEND (q->num: U F K, q->body) to the next cs_sendv call. */
+void send_queue(struct rq *q);
+
+/* reply.c */
+
+/* An HTTP request waiting for Redis; req is NULL once the client went
+ * away. */
+struct rq {
+	struct evhttp_request    *req;
+	struct evhttp_connection *conn;
+	long long                 u, k;
+	struct rq                *next;       /* free list */
+	char                      num[3][24]; /* SEND: U F K as text */
+	size_t                    blen;
+	char                      body[MSG_BODY_MAX];
+};
+
+struct rq *rq_new(struct evhttp_request *req);
+void rq_put(struct rq *q);     /* done with q */
+void rq_stop(void);            /* free the rqs kept for reuse */
+
+/* Watch for the client of q going away while q waits. */
+void rq_watch(struct rq *q);
+
+/* The request of q, detached from its connection's close callback; NULL
+ * when the client has gone. */
+struct evhttp_request *rq_take(struct rq *q);
+
+/* redis_call for q, which waits for fn; when Redis cannot take it, answer
+ * 503 and put q. Returns as redis_call. */
+int rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv,
+            const size_t *len);
+
+/* Answer req with code and a JSON document (consumed) on one line; its
+ * Content-Type is evhttp's default, set by http_start. reply_err's is
+ * {"error":msg}; reply_text sends what req's output buffer holds, as type. */
+void reply_json(struct evhttp_request *req, int code, json_t *j);
+void reply_err(struct evhttp_request *req, int code, const char *msg);
+void reply_text(struct evhttp_request *req, int code, const char *type);
+
+/* Map a function's error reply to an HTTP status. A reply of another shape
+ * (an array cut short by a counter that is no number in a damaged record)
+ * has no text: 500. NULL (Redis went away): 503. */
+void reply_redis_err(struct evhttp_request *req, const redisReply *rep);
+
+/* The reply callbacks of cs_user and cs_inbox calls (priv: the rq). */
+void on_user(redisAsyncContext *c, void *r, void *priv);
+void on_inbox(redisAsyncContext *c, void *r, void *priv);
+
+/* metrics.c */
+
+extern struct stats {
+	unsigned long long sends[4];  /* done, retx, park, acc: by status */
+	unsigned long long accepted, delivered, dup_dlv, acked;
+	unsigned long long http[600];
+	unsigned long long redis_calls, redis_errors, peer_bad, peer_in;
+	unsigned long long peer_far;  /* DLVs dropped by cs_peer: too far ahead */
+	unsigned long long lat_buckets[16], lat_count;
+	double             lat_sum;
+} st;
+
+void lat_start(long long u, long long k, double t); /* K of U forwarded at t */
+void lat_end(long long u, long long k);             /* its ACK applied now */
+void lat_local(unsigned long long n);  /* n acked in the call accepting them */
+
+/* Append the /metrics text (Prometheus text format) to b. */
+void metrics_text(struct evbuffer *b);
+
+#endif

@@ -29,7 +29,7 @@
 
 #include "clock.h"
 #include "inventory.h"
-#include "io.h"
+#include "fshut.h"
 #include "keys.h"
 #include "num.h"
 

@@ -32,7 +32,7 @@
 
 #include "clock.h"
 #include "inventory.h"
-#include "io.h"
+#include "fshut.h"
 #include "keys.h"
 #include "num.h"
 #include "plan.h"

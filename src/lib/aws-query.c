@@ -2,7 +2,9 @@
  * SigV4, sent with libcurl (peer and host verified; AWS_CA_BUNDLE for a
  * custom CA), retried with full-jitter exponential backoff, answered in XML.
  * Errors come back as <Response><Errors><Error><Code/><Message/></Error>
- * </Errors><RequestID/></Response> and become one line naming the action. */
+ * </Errors><RequestID/></Response> and become one line naming the action.
+ * Calls on resources made moments ago (aws_try_fresh) are also retried while
+ * EC2 says they do not exist yet, paced like every waiter (aws_pause). */
 #include <err.h>
 #include <fcntl.h>
 #include <stdarg.h>

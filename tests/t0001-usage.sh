@@ -12,7 +12,6 @@ CTOOLS="gen-users rg-split redis-bulkload cellsrv msgclient checkdb vpc-make ec2
 # One option per C tool with a default, given before --help.
 CHANGED="gen-users:-s:7 redis-bulkload:-p:1234 cellsrv:-p:1234 msgclient:-m:3 checkdb:-m:9
 	ec2-run:-w:5 ec2-kill:-w:5 vpc-delete:-w:5 cs-serve:-t:5"
-plan $(( $(echo $TOOLS | wc -w) * 3 + $(echo $CTOOLS | wc -w) + $(echo $CHANGED | wc -w) + 5 ))
 
 # The list is every program in bin/ (redis-bulkload apart, below): a new
 # tool must be added here.

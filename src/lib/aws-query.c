@@ -121,9 +121,9 @@ split_endpoint(const char *url, char **host, char **path)
 	if (curl_url_get(u, CURLUPART_PATH, &pa, 0) != CURLUE_OK)
 		pa = NULL;
 	if (port != NULL && !(strcmp(scheme, "https") == 0 && strcmp(port, "443") == 0) &&
-	    !(strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0)) {
+	    !(strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0))
 		*host = easprintf("%s:%s", h, port);
-	} else
+	else
 		*host = estrdup(h);
 	*path = estrdup(pa != NULL ? pa : "/");
 	curl_free(scheme);

@@ -347,7 +347,7 @@ done:
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: checkdb -i inventory -k cell [-m msgs=%lld] [-R redis_addr] "
+	fprintf(fp, "usage: checkdb -i inventory -k cell [-m msgs=%lld] [-R redis_addr=inventory] "
 	    "[-r redis_port=%d] [-b batch=%lld]\n", defaults.msgs, defaults.redis_port,
 	    defaults.batch);
 	exit(status);

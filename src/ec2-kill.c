@@ -51,7 +51,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: ec2-kill (-r run | -A) [-p prices.tsv] [-w wait-seconds=%lld] "
-	    "[-R region]\n", defaults.o.wait);
+	    "[-R region=AWS-chain]\n", defaults.o.wait);
 	exit(status);
 }
 

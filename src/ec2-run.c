@@ -62,7 +62,8 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: ec2-run -r run -n hosts -u users [-k pubkey=%s] [-t type=%s] "
-	    "[-T bastion-type=%s] [-a ami] [-s] [-w wait-seconds=%lld] [-R region]\n",
+	    "[-T bastion-type=%s] [-a ami=newest-debian-12] [-s] [-w wait-seconds=%lld] "
+	    "[-R region=AWS-chain]\n",
 	    defaults.key, defaults.type, defaults.btype, defaults.o.wait);
 	exit(status);
 }

@@ -732,7 +732,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: msgclient -i inventory -k cell [-m msgs=%lld] [-C connections=%lld] "
-	    "[-S seed=%llu] [-a addr] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
+	    "[-S seed=%llu] [-a addr=inventory] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
 	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t stall_s=%.0f] [-q]\n",
 	    defaults.msgs, defaults.conns, (unsigned long long)defaults.seed, defaults.port,
 	    defaults.window, defaults.resend * 1000, defaults.poll * 1000,

@@ -33,8 +33,8 @@ static long long deadline;
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: vpc-delete (-r run | -A) [-w wait-seconds=%lld] [-R region]\n",
-	    defaults.o.wait);
+	fprintf(fp, "usage: vpc-delete (-r run | -A) [-w wait-seconds=%lld] "
+	    "[-R region=AWS-chain]\n", defaults.o.wait);
 	exit(status);
 }
 

@@ -33,7 +33,7 @@ static struct config {
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: vpc-make -r run -c operator-cidr [-R region] [-z zone]\n");
+	fprintf(fp, "usage: vpc-make -r run -c operator-cidr [-R region=AWS-chain] [-z zone]\n");
 	exit(status);
 }
 

@@ -28,10 +28,12 @@
 #include <hiredis/hiredis.h>
 
 #include "clock.h"
+#include "ealloc.h"
+#include "fshut.h"
 #include "inventory.h"
-#include "io.h"
 #include "keys.h"
 #include "num.h"
+#include "opt.h"
 
 #define NCMD     5              /* commands per user */
 #define ID_MAX   1000000000000000LL
@@ -44,7 +46,10 @@ static struct config {
 	const char *redis_addr;   /* default: the cell's address */
 	int         redis_port;
 	long long   batch;        /* users per pipelined round trip */
-} cfg = {
+} cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = {
 	.msgs = 5,
 	.redis_port = PORT_REDIS,
 	.batch = 256,
@@ -301,10 +306,9 @@ check_user(long long u, redisReply **rep)
 	nf = fs->elements;
 	if (nf > fr_cap) {
 		fr_cap = nf * 2;
-		if ((fr = realloc(fr, fr_cap * sizeof *fr)) == NULL ||
-		    (maxj = realloc(maxj, fr_cap * sizeof *maxj)) == NULL ||
-		    (cnt = realloc(cnt, fr_cap * ((size_t)cfg.msgs + 1) * sizeof *cnt)) == NULL)
-			err(1, "realloc");
+		fr = ereallocarray(fr, fr_cap, sizeof *fr);
+		maxj = ereallocarray(maxj, fr_cap, sizeof *maxj);
+		cnt = ereallocarray(cnt, fr_cap * ((size_t)cfg.msgs + 1), sizeof *cnt);
 	}
 	for (i = 0; i < nf; i++)
 		if (counter(fs->element[i], &fr[i]) || fr[i] == u) {
@@ -343,8 +347,9 @@ done:
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: checkdb -i inventory -k cell [-m msgs=%lld] [-R redis_addr] "
-	    "[-r redis_port=%d] [-b batch=%lld]\n", cfg.msgs, PORT_REDIS, cfg.batch);
+	fprintf(fp, "usage: checkdb -i inventory -k cell [-m msgs=%lld] [-R redis_addr=inventory] "
+	    "[-r redis_port=%d] [-b batch=%lld]\n", defaults.msgs, defaults.redis_port,
+	    defaults.batch);
 	exit(status);
 }
 
@@ -361,6 +366,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "b:hi:k:m:R:r:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': cfg.batch = cs_optnum(ch, optarg, 1, 100000); break;
@@ -389,10 +395,10 @@ main(int argc, char *argv[])
 	tv.tv_sec = 120;
 	redisSetTimeout(c, tv);
 	fr_cap = 64;
-	if ((rep = calloc((size_t)cfg.batch * NCMD, sizeof *rep)) == NULL ||
-	    (fr = calloc(fr_cap, sizeof *fr)) == NULL || (maxj = calloc(fr_cap, sizeof *maxj)) == NULL ||
-	    (cnt = calloc(fr_cap * ((size_t)cfg.msgs + 1), sizeof *cnt)) == NULL)
-		err(1, "calloc");
+	rep = ecalloc((size_t)cfg.batch * NCMD, sizeof *rep);
+	fr = ecalloc(fr_cap, sizeof *fr);
+	maxj = ecalloc(fr_cap, sizeof *maxj);
+	cnt = ecalloc(fr_cap * ((size_t)cfg.msgs + 1), sizeof *cnt);
 	for (u = self->lo; u <= self->hi; u += n) {
 		n = self->hi - u + 1 < cfg.batch ? self->hi - u + 1 : cfg.batch;
 		for (v = u; v < u + n; v++) {

@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "num.h"
+#include "ealloc.h"
+#include "opt.h"
 
 #define CHUNK (1 << 20)         /* bytes per sendfile call */
 #define NAMELEN 64              /* logged client name, NUL included */
@@ -37,7 +38,10 @@ static struct config {
 	int         maxconn;    /* -n: connections served at once */
 	int         stall;      /* -s: drop a client without progress this long */
 	const char *file;
-} cfg = { "127.0.0.1", 9502, 60, 8, 10, NULL };
+} cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = { "127.0.0.1", 9502, 60, 8, 10, NULL };
 
 enum { SENDING, DRAINING };
 
@@ -52,11 +56,24 @@ struct conn {
 	size_t namelen;
 };
 
+/* The server while it runs: the file, the listener, cfg.maxconn slots. */
+static struct server {
+	int            file;
+	off_t          size;        /* of the file, taken once at the start */
+	int            lfd;         /* listening socket */
+	struct conn   *cs;          /* cfg.maxconn slots; fd < 0 when free */
+	struct pollfd *pf;          /* pf[0] the listener, pf[i+1] slot i */
+	int            nconn;       /* slots in use */
+	int            served;      /* connections accepted */
+	double         last_used;   /* when the last connection ended, or the start */
+} sv;
+
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: cs-serve [-a addr (127.0.0.1)] [-p port (9502)] [-t idle_secs (60)] "
-	    "[-n max_conns (8)] [-s stall_secs (10)] file\n");
+	fprintf(fp, "usage: cs-serve [-a addr=%s] [-p port=%d] [-t idle_secs=%d] "
+	    "[-n max_conns=%d] [-s stall_secs=%d] file\n", defaults.addr, defaults.port,
+	    defaults.idle, defaults.maxconn, defaults.stall);
 	exit(status);
 }
 
@@ -136,16 +153,111 @@ listener(struct sockaddr_in *sa)
 	return fd;
 }
 
+/* step: one poll turn of slot c (revents ev, time t): read and drop what the
+ * client sent, send what fits, end the transfer when it is done, failed or
+ * stalled. */
+static void
+step(struct conn *c, short ev, double t)
+{
+	off_t before = c->off;
+	int r = 1;
+
+	if (ev & (POLLIN | POLLHUP | POLLERR)) {
+		r = take(c);
+		if (r == 0 && c->state == DRAINING) {
+			finish(c, sv.size, "ok");
+			sv.nconn--;
+			sv.last_used = t;
+			return;
+		}
+		if (r == 0)     /* the client shut its side: keep sending */
+			r = 1;
+	}
+	if (r > 0 && c->state == SENDING && (ev & POLLOUT))
+		r = give(c, sv.file, sv.size);
+	if (c->off != before)
+		c->last = t;
+	if (r < 0)
+		finish(c, sv.size, c->off == sv.size ? "ok" : "failed: connection error");
+	else if (t - c->last > cfg.stall)
+		finish(c, sv.size, c->state == DRAINING ? "ok" : "dropped: stalled");
+	if (c->fd < 0) {
+		sv.nconn--;
+		sv.last_used = t;
+	}
+}
+
+/* admit: accept waiting clients into the free slots (time t). */
+static void
+admit(double t)
+{
+	int i;
+
+	for (i = 0; i < cfg.maxconn && sv.nconn < cfg.maxconn; i++) {
+		struct conn *c = &sv.cs[i];
+		struct sockaddr_in pa;
+		socklen_t len = sizeof pa;
+		char a[INET_ADDRSTRLEN];
+		int fd;
+
+		if (c->fd >= 0)
+			continue;
+		fd = accept4(sv.lfd, (struct sockaddr *)&pa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				warn("accept");
+			break;
+		}
+		memset(c, 0, sizeof *c);
+		c->fd = fd;
+		c->state = SENDING;
+		c->start = c->last = t;
+		inet_ntop(AF_INET, &pa.sin_addr, a, sizeof a);
+		snprintf(c->peer, sizeof c->peer, "%s:%d", a, ntohs(pa.sin_port));
+		sv.nconn++;
+		sv.served++;
+	}
+}
+
+/* serve: the poll loop, until no connection has been open for cfg.idle
+ * seconds. */
+static void
+serve(void)
+{
+	double t;
+	int i;
+
+	sv.last_used = cs_now();
+	for (;;) {
+		/* The listener only while a slot is free: the rest wait in the backlog. */
+		sv.pf[0].fd = sv.nconn < cfg.maxconn ? sv.lfd : -1;
+		sv.pf[0].events = POLLIN;
+		for (i = 0; i < cfg.maxconn; i++) {
+			sv.pf[i + 1].fd = sv.cs[i].fd;
+			sv.pf[i + 1].events = POLLIN | (sv.cs[i].state == SENDING ? POLLOUT : 0);
+			sv.pf[i + 1].revents = 0;
+		}
+		if (poll(sv.pf, cfg.maxconn + 1, 250) < 0 && errno != EINTR)
+			err(1, "poll");
+		t = cs_now();
+		for (i = 0; i < cfg.maxconn; i++)
+			if (sv.cs[i].fd >= 0)
+				step(&sv.cs[i], sv.pf[i + 1].revents, t);
+		if (sv.pf[0].revents & POLLIN)
+			admit(t);
+		if (sv.nconn == 0 && t - sv.last_used > cfg.idle)
+			return;
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct sockaddr_in sa;
 	struct stat st;
-	struct conn *cs;
-	struct pollfd *pf;
-	double last_used, t;
-	int ch, file, lfd, nconn = 0, i, r, served = 0;
+	int ch, i;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "a:hn:p:s:t:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
@@ -170,100 +282,28 @@ main(int argc, char *argv[])
 		exit(2);
 	}
 
-	if ((file = open(cfg.file, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((sv.file = open(cfg.file, O_RDONLY | O_CLOEXEC)) < 0)
 		err(1, "%s", cfg.file);
-	if (fstat(file, &st) != 0)
+	if (fstat(sv.file, &st) != 0)
 		err(1, "%s", cfg.file);
 	if (!S_ISREG(st.st_mode))
 		errx(1, "%s: not a regular file", cfg.file);
+	sv.size = st.st_size;
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	lfd = listener(&sa);
-	if ((cs = calloc(cfg.maxconn, sizeof *cs)) == NULL ||
-	    (pf = calloc(cfg.maxconn + 1, sizeof *pf)) == NULL)
-		err(1, "calloc");
+	sv.lfd = listener(&sa);
+	sv.cs = ecalloc(cfg.maxconn, sizeof *sv.cs);
+	sv.pf = ecalloc(cfg.maxconn + 1, sizeof *sv.pf);
 	for (i = 0; i < cfg.maxconn; i++)
-		cs[i].fd = -1;
+		sv.cs[i].fd = -1;
 	fprintf(stderr, "cs-serve: serving %s (%lld bytes) on %s:%d, idle exit %d s, %d connections at most\n",
-	    cfg.file, (long long)st.st_size, cfg.addr, cfg.port, cfg.idle, cfg.maxconn);
-	last_used = cs_now();
+	    cfg.file, (long long)sv.size, cfg.addr, cfg.port, cfg.idle, cfg.maxconn);
 
-	for (;;) {
-		/* The listener only while a slot is free: the rest wait in the backlog. */
-		pf[0].fd = nconn < cfg.maxconn ? lfd : -1;
-		pf[0].events = POLLIN;
-		for (i = 0; i < cfg.maxconn; i++) {
-			pf[i + 1].fd = cs[i].fd;
-			pf[i + 1].events = POLLIN | (cs[i].state == SENDING ? POLLOUT : 0);
-			pf[i + 1].revents = 0;
-		}
-		if (poll(pf, cfg.maxconn + 1, 250) < 0 && errno != EINTR)
-			err(1, "poll");
-		t = cs_now();
-		for (i = 0; i < cfg.maxconn; i++) {
-			struct conn *c = &cs[i];
-			short ev = pf[i + 1].revents;
-			off_t before = c->off;
-
-			if (c->fd < 0)
-				continue;
-			r = 1;
-			if (ev & (POLLIN | POLLHUP | POLLERR)) {
-				r = take(c);
-				if (r == 0 && c->state == DRAINING) {
-					finish(c, st.st_size, "ok");
-					nconn--;
-					last_used = t;
-					continue;
-				}
-				if (r == 0)     /* the client shut its side: keep sending */
-					r = 1;
-			}
-			if (r > 0 && c->state == SENDING && (ev & POLLOUT))
-				r = give(c, file, st.st_size);
-			if (c->off != before)
-				c->last = t;
-			if (r < 0)
-				finish(c, st.st_size, c->off == st.st_size ? "ok" : "failed: connection error");
-			else if (t - c->last > cfg.stall)
-				finish(c, st.st_size, c->state == DRAINING ? "ok" : "dropped: stalled");
-			if (c->fd < 0) {
-				nconn--;
-				last_used = t;
-			}
-		}
-		if (pf[0].revents & POLLIN) {
-			for (i = 0; i < cfg.maxconn && nconn < cfg.maxconn; i++) {
-				struct sockaddr_in pa;
-				socklen_t len = sizeof pa;
-				char a[INET_ADDRSTRLEN];
-				int fd;
-
-				if (cs[i].fd >= 0)
-					continue;
-				fd = accept4(lfd, (struct sockaddr *)&pa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-				if (fd < 0) {
-					if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-						warn("accept");
-					break;
-				}
-				memset(&cs[i], 0, sizeof cs[i]);
-				cs[i].fd = fd;
-				cs[i].state = SENDING;
-				cs[i].start = cs[i].last = t;
-				inet_ntop(AF_INET, &pa.sin_addr, a, sizeof a);
-				snprintf(cs[i].peer, sizeof cs[i].peer, "%s:%d", a, ntohs(pa.sin_port));
-				nconn++;
-				served++;
-			}
-		}
-		if (nconn == 0 && t - last_used > cfg.idle) {
-			fprintf(stderr, "cs-serve: idle for %d s after %d transfers: exiting\n", cfg.idle, served);
-			close(lfd);
-			close(file);
-			free(cs);
-			free(pf);
-			return 0;
-		}
-	}
+	serve();
+	fprintf(stderr, "cs-serve: idle for %d s after %d transfers: exiting\n", cfg.idle, sv.served);
+	close(sv.lfd);
+	close(sv.file);
+	free(sv.cs);
+	free(sv.pf);
+	return 0;
 }

@@ -11,11 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws.h"
+#include "aws-ec2.h"
+#include "aws-opt.h"
+#include "aws-query.h"
+#include "aws-xml.h"
 #include "clock.h"
-#include "io.h"
+#include "ealloc.h"
+#include "fshut.h"
 #include "lines.h"
-#include "num.h"
+#include "opt.h"
 
 #define LIVE_STATES 5
 static const char *const live[LIVE_STATES] = {
@@ -25,7 +29,10 @@ static const char *const live[LIVE_STATES] = {
 static struct config {
 	struct aws_opts o;          /* -r/-A, -R, -w */
 	const char     *prices;     /* price table, or NULL */
-} cfg = { { NULL, 0, NULL, 600 }, NULL };
+} cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = { { NULL, 0, NULL, 600 }, NULL };
 
 struct inst {
 	char   id[32];
@@ -43,8 +50,8 @@ static size_t nlist, caplist;
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: ec2-kill (-r run | -A) [-p prices.tsv (none)] "
-	    "[-w wait-seconds (600)] [-R region (AWS chain)]\n");
+	fprintf(fp, "usage: ec2-kill (-r run | -A) [-p prices.tsv] [-w wait-seconds=%lld] "
+	    "[-R region=AWS-chain]\n", defaults.o.wait);
 	exit(status);
 }
 
@@ -75,8 +82,7 @@ collect(xmlNode *res, void *arg)
 
 		if (nlist == caplist) {
 			caplist = caplist ? caplist * 2 : 64;
-			if ((list = reallocarray(list, caplist, sizeof *list)) == NULL)
-				err(1, "realloc");
+			list = ereallocarray(list, caplist, sizeof *list);
 		}
 		x = &list[nlist++];
 		aws_text(it, "instanceId", x->id, sizeof x->id);
@@ -149,8 +155,7 @@ load_prices(const char *path, const char *region)
 			lines_die(&l, "price is not a number from 0 to 1000: \"%s\"", f[2]);
 		if (strcmp(f[0], region) != 0)
 			continue;
-		if ((price = reallocarray(price, nprice + 1, sizeof *price)) == NULL)
-			err(1, "realloc");
+		price = ereallocarray(price, nprice + 1, sizeof *price);
 		snprintf(price[nprice].type, sizeof price[0].type, "%s", f[1]);
 		price[nprice++].usd = usd;
 	}
@@ -167,6 +172,7 @@ main(int argc, char *argv[])
 	int ch, delay = 1000;
 	struct aws *a;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "Ahp:R:r:w:", cs_longopts, NULL)) != -1) {
 		if (ch == 'h')
 			usage(stdout, 0);
@@ -189,8 +195,7 @@ main(int argc, char *argv[])
 		    list[i].id, list[i].run, list[i].role[0] ? list[i].role : "-",
 		    list[i].type, list[i].state, list[i].launched);
 	fflush(stdout);
-	if ((sum = calloc(nlist + 1, sizeof *sum)) == NULL)
-		err(1, "calloc");
+	sum = ecalloc(nlist + 1, sizeof *sum);
 	for (i = 0; i < nlist; i++) {
 		for (j = 0; j < nsum && strcmp(sum[j].type, list[i].type) != 0; j++)
 			;

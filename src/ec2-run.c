@@ -14,11 +14,16 @@
 
 #include <openssl/evp.h>
 
-#include "aws.h"
+#include "aws-ec2.h"
+#include "aws-opt.h"
+#include "aws-query.h"
+#include "aws-xml.h"
 #include "cells.h"
 #include "clock.h"
-#include "io.h"
+#include "ealloc.h"
+#include "fshut.h"
 #include "num.h"
+#include "opt.h"
 
 #define MAX_HOSTS   235         /* 10.0.2.20 .. 10.0.2.254 */
 #define BASTION_IP  "10.0.1.11"
@@ -29,12 +34,16 @@ static struct config {
 	struct aws_opts o;          /* -r run, -R region, -w seconds to wait for "running" */
 	long long   hosts;
 	long long   users;
-	const char *key;            /* ssh public key file */
+	const char *key;            /* ssh public key file ("~/" is $HOME/) */
 	const char *type;           /* cell host instance type */
 	const char *btype;          /* bastion instance type */
 	const char *ami;            /* NULL: newest Debian 12 amd64 */
 	int         spot;
-} cfg = { { NULL, 0, NULL, 600 }, 0, 0, NULL, "c5.large", "t3.micro", NULL, 0 };
+} cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = { { NULL, 0, NULL, 600 }, 0, 0,
+	"~/.ssh/id_ed25519.pub", "c5.large", "t3.micro", NULL, 0 };
 
 struct inst {
 	char id[32];
@@ -52,10 +61,10 @@ static char (*launched)[32];    /* ids this call launched, by role */
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: ec2-run -r run -n hosts -u users [-k pubkey "
-	    "(~/.ssh/id_ed25519.pub)] [-t type (c5.large)] [-T bastion-type (t3.micro)] "
-	    "[-a ami (newest Debian 12 amd64)] [-s (spot)] [-w wait-seconds (600)] "
-	    "[-R region (AWS chain)]\n");
+	fprintf(fp, "usage: ec2-run -r run -n hosts -u users [-k pubkey=%s] [-t type=%s] "
+	    "[-T bastion-type=%s] [-a ami=newest-debian-12] [-s] [-w wait-seconds=%lld] "
+	    "[-R region=AWS-chain]\n",
+	    defaults.key, defaults.type, defaults.btype, defaults.o.wait);
 	exit(status);
 }
 
@@ -120,14 +129,12 @@ note(xmlNode *res, void *arg)
 static void
 survey(struct aws *a)
 {
-	struct aws_params p = { 0 };
 	long long k;
 
 	for (k = 0; k <= cfg.hosts; k++)
 		memset(&roles[k], 0, sizeof roles[k]);
-	aws_param_run_filter(&p, 1, cfg.o.run);
-	aws_each(a, "DescribeInstances", &p, "reservationSet/item", note, NULL);
-	aws_params_free(&p);
+	aws_each_run(a, "DescribeInstances", "reservationSet/item", cfg.o.run, NULL, NULL,
+	    note, NULL);
 }
 
 struct idfind {
@@ -165,16 +172,10 @@ static void
 by_tag(struct aws *a, const char *action, const char *set, const char *cidr,
     void (*fn)(xmlNode *, void *), char *id, size_t len)
 {
-	struct aws_params p = { 0 };
 	struct idfind f = { "", "" };
 
-	aws_param_run_filter(&p, 1, cfg.o.run);
-	if (cidr != NULL) {
-		aws_param(&p, "Filter.2.Name", "cidr-block");
-		aws_param(&p, "Filter.2.Value.1", "%s", cidr);
-	}
-	aws_each(a, action, &p, set, fn, &f);
-	aws_params_free(&p);
+	aws_each_run(a, action, set, cfg.o.run, cidr != NULL ? "cidr-block" : NULL, cidr,
+	    fn, &f);
 	if (f.id[0] == '\0')
 		errx(1, "%s: nothing tagged %s=%s%s%s: run vpc-make first", action,
 		    AWS_TAG_KEY, cfg.o.run, cidr ? " with cidr " : "", cidr ? cidr : "");
@@ -188,12 +189,9 @@ default_ami(struct aws *a, char *id, size_t len)
 	struct idfind f = { "", "" };
 
 	aws_param(&p, "Owner.1", DEBIAN_OWNER);
-	aws_param(&p, "Filter.1.Name", "name");
-	aws_param(&p, "Filter.1.Value.1", DEBIAN_NAME);
-	aws_param(&p, "Filter.2.Name", "architecture");
-	aws_param(&p, "Filter.2.Value.1", "x86_64");
-	aws_param(&p, "Filter.3.Name", "state");
-	aws_param(&p, "Filter.3.Value.1", "available");
+	aws_param_filter(&p, 1, "name", DEBIAN_NAME);
+	aws_param_filter(&p, 2, "architecture", "x86_64");
+	aws_param_filter(&p, 3, "state", "available");
 	aws_each(a, "DescribeImages", &p, "imagesSet/item", take_image, &f);
 	aws_params_free(&p);
 	if (f.id[0] == '\0')
@@ -246,8 +244,7 @@ key_pair(struct aws *a, const char *name)
 		aws_allow("DescribeKeyPairs", &e, missing);
 	key = read_key(cfg.key);
 	n = strlen(key);
-	if ((b64 = malloc(4 * ((n + 2) / 3) + 1)) == NULL)
-		err(1, "malloc");
+	b64 = emalloc(4 * ((n + 2) / 3) + 1);
 	EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)key, (int)n);
 	aws_param(&p, "KeyName", "%s", name);
 	aws_param(&p, "PublicKeyMaterial", "%s", b64);
@@ -325,6 +322,7 @@ main(int argc, char *argv[])
 	struct aws *a;
 	const char *why;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "a:hk:n:R:r:sT:t:u:w:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -362,20 +360,20 @@ main(int argc, char *argv[])
 		usage(stderr, 2);
 	if ((why = cells_check(cfg.users, cfg.hosts)) != NULL)
 		errx(2, "-u %lld -n %lld: %s", cfg.users, cfg.hosts, why);
-	if (cfg.key == NULL) {
+	if (strncmp(cfg.key, "~/", 2) == 0) {
 		const char *home = getenv("HOME");
-		if (home == NULL || asprintf(&keydef, "%s/.ssh/id_ed25519.pub", home) < 0)
-			errx(2, "no HOME: give the public key with -k");
-		cfg.key = keydef;
-	} else if (strlen(cfg.key) < 4 || strcmp(cfg.key + strlen(cfg.key) - 4, ".pub") != 0) {
-		/* a private key path: its .pub beside it */
-		if (asprintf(&keydef, "%s.pub", cfg.key) < 0)
-			err(1, "asprintf");
-		cfg.key = keydef;
+		if (home == NULL)
+			errx(2, "no HOME for %s: give the public key with -k", cfg.key);
+		cfg.key = keydef = easprintf("%s/%s", home, cfg.key + 2);
 	}
-	if ((roles = calloc((size_t)cfg.hosts + 1, sizeof *roles)) == NULL ||
-	    (launched = calloc((size_t)cfg.hosts + 1, sizeof *launched)) == NULL)
-		err(1, "calloc");
+	if (strlen(cfg.key) < 4 || strcmp(cfg.key + strlen(cfg.key) - 4, ".pub") != 0) {
+		/* a private key path: its .pub beside it */
+		char *pub = easprintf("%s.pub", cfg.key);
+		free(keydef);
+		cfg.key = keydef = pub;
+	}
+	roles = ecalloc((size_t)cfg.hosts + 1, sizeof *roles);
+	launched = ecalloc((size_t)cfg.hosts + 1, sizeof *launched);
 
 	a = aws_open(cfg.o.region);
 	by_tag(a, "DescribeSubnets", "subnetSet/item", "10.0.1.0/24", take_subnet, pub, sizeof pub);

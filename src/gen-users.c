@@ -15,15 +15,16 @@
  * With -k only one cell is built: its own draws plus the cross draws of all
  * users (cheap), and only its lines are formatted. */
 #include <err.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cells.h"
+#include "ealloc.h"
+#include "fshut.h"
 #include "num.h"
+#include "opt.h"
 #include "prng.h"
 
 #define SAME_MAX   10000
@@ -32,13 +33,15 @@
 #define GROUP_ENTRIES (16LL << 20)
 
 static struct config {
-	long long users;        /* -n */
-	long long cells;        /* -c */
+	struct cells_opts lay;  /* -n users, -c cells, -k the only cell to print (0 = all) */
 	long long same;         /* -s: mean friends in the own cell */
-	long long cross;        /* -x: mean friends in other cells */
+	long long cross;        /* -x: mean friends in other cells (0 with one cell, unless given) */
+	int       cross_set;    /* -x was given */
 	uint64_t  seed;         /* -S */
-	long long cell;         /* -k: the only cell to print, 0 = all */
-} cfg = { 0, 0, 20, -1, 1, 0 };
+} cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = { { 0, 0, 0 }, 20, 10, 0, 1 };
 
 static long long csize;         /* ceil(users / cells) */
 
@@ -48,26 +51,17 @@ static size_t olen;
 static void
 oflush(void)
 {
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < olen) {
-		n = write(STDOUT_FILENO, obuf + off, olen - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err(1, "<stdout>: write error");
-		}
-		off += (size_t)n;
-	}
+	if (fwrite_unlocked(obuf, 1, olen, stdout) != olen)
+		err(1, "<stdout>: write error");
 	olen = 0;
 }
 
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: gen-users -n users -c cells [-s same (20)] "
-	    "[-x cross (10, or 0 with one cell)] [-S seed (1)] [-k cell (all)]\n");
+	fprintf(fp, "usage: gen-users -n users -c cells [-s same=%lld] [-x cross=%lld] "
+	    "[-S seed=%llu] [-k cell]\n", defaults.same, defaults.cross,
+	    (unsigned long long)defaults.seed);
 	exit(status);
 }
 
@@ -91,16 +85,6 @@ proposals(long long u, long long nc, long long *ks, long long *kx)
 		else
 			*ks = 1;
 	}
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (p == NULL)
-		err(1, "out of memory (%zu x %zu bytes)", n, size);
-	return p;
 }
 
 /* Adjacency lists of a user range lo..lo+n-1 in CSR form: partners of user
@@ -131,7 +115,7 @@ csr_alloc(struct csr *g)
 
 	for (i = 0; i < g->n; i++)
 		g->off[i + 1] += g->off[i];
-	g->adj = xcalloc(g->off[g->n], sizeof *g->adj);
+	g->adj = ecalloc(g->off[g->n], sizeof *g->adj);
 }
 
 /* After filling, off[i] points at the end of list i: shift back. */
@@ -158,8 +142,7 @@ bucket_add(struct bucket *b, long long owner, long long partner)
 {
 	if (b->n + 2 > b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 1 << 12;
-		if ((b->e = realloc(b->e, b->cap * sizeof *b->e)) == NULL)
-			err(1, "out of memory");
+		b->e = ereallocarray(b->e, b->cap, sizeof *b->e);
 	}
 	b->e[b->n++] = (uint32_t)owner;
 	b->e[b->n++] = (uint32_t)partner;
@@ -175,12 +158,12 @@ cross_pass(long long first, long long last, struct bucket *b)
 
 	if (cfg.cross == 0)
 		return;
-	cells_range(cfg.users, cfg.cells, first, &glo, &hi);
-	cells_range(cfg.users, cfg.cells, last, &lo, &ghi);
-	for (c = 1; c <= cfg.cells; c++) {
-		cells_range(cfg.users, cfg.cells, c, &lo, &hi);
+	cells_range(cfg.lay.users, cfg.lay.cells, first, &glo, &hi);
+	cells_range(cfg.lay.users, cfg.lay.cells, last, &lo, &ghi);
+	for (c = 1; c <= cfg.lay.cells; c++) {
+		cells_range(cfg.lay.users, cfg.lay.cells, c, &lo, &hi);
 		nc = hi - lo + 1;
-		m = cfg.users - nc;
+		m = cfg.lay.users - nc;
 		for (u = lo; u <= hi; u++) {
 			proposals(u, nc, &ks, &kx);
 			prng_seed(&p, cfg.seed, 3 * (uint64_t)u + 1);
@@ -261,12 +244,12 @@ print_cell(long long c, const struct bucket *x)
 	char prefix[16], *q;
 	int clique, fill;
 
-	cells_range(cfg.users, cfg.cells, c, &lo, &hi);
+	cells_range(cfg.lay.users, cfg.lay.cells, c, &lo, &hi);
 	nc = hi - lo + 1;
 	clique = cfg.same >= nc - 1;
 	s.lo = lo;
 	s.n = nc;
-	s.off = xcalloc((size_t)nc + 1, sizeof *s.off);
+	s.off = ecalloc((size_t)nc + 1, sizeof *s.off);
 	for (fill = 0; fill < 2; fill++) {
 		if (fill)
 			csr_alloc(&s);
@@ -277,7 +260,7 @@ print_cell(long long c, const struct bucket *x)
 	}
 	csr_done(&s);
 	cap = 64;
-	list = xcalloc(cap, sizeof *list);
+	list = ecalloc(cap, sizeof *list);
 	for (u = lo; u <= hi; u++) {
 		n = s.off[u - lo + 1] - s.off[u - lo];
 		i = n + (clique ? (size_t)nc - 1 : 0);
@@ -285,7 +268,7 @@ print_cell(long long c, const struct bucket *x)
 			while (cap < i)
 				cap *= 2;
 			free(list);
-			list = xcalloc(cap, sizeof *list);
+			list = ecalloc(cap, sizeof *list);
 		}
 		if (n > 0)
 			memcpy(list, s.adj + s.off[u - lo], n * sizeof *list);
@@ -316,7 +299,7 @@ print_cell(long long c, const struct bucket *x)
 static void
 print_group(long long first, long long last)
 {
-	struct bucket *x = xcalloc((size_t)(last - first + 1), sizeof *x);
+	struct bucket *x = ecalloc((size_t)(last - first + 1), sizeof *x);
 	long long c;
 
 	cross_pass(first, last, x);
@@ -333,11 +316,11 @@ check_params(void)
 {
 	long long lastn;
 
-	cells_opt_check(cfg.users, cfg.cells, cfg.cell);
-	csize = cells_size(cfg.users, cfg.cells);
-	if (cfg.cross < 0)
-		cfg.cross = cfg.cells == 1 ? 0 : 10;
-	if (cfg.cross > 0 && cfg.cells == 1) {
+	cells_opt_check(&cfg.lay);
+	csize = cells_size(cfg.lay.users, cfg.lay.cells);
+	if (cfg.lay.cells == 1 && !cfg.cross_set)
+		cfg.cross = 0;
+	if (cfg.cross > 0 && cfg.lay.cells == 1) {
 		warnx("-x %lld: with one cell there is no other cell to befriend (use -x 0)",
 		    cfg.cross);
 		exit(2);
@@ -346,10 +329,10 @@ check_params(void)
 		warnx("-s 0 -x 0: users would have no friends");
 		exit(2);
 	}
-	lastn = cfg.users - (cfg.cells - 1) * csize;
+	lastn = cfg.lay.users - (cfg.lay.cells - 1) * csize;
 	if (cfg.cross == 0 && lastn == 1) {
 		warnx("-x 0: cell %lld holds only user %lld, who could have no friend",
-		    cfg.cells, cfg.users);
+		    cfg.lay.cells, cfg.lay.users);
 		exit(2);
 	}
 }
@@ -360,45 +343,39 @@ main(int argc, char *argv[])
 	long long c, first, n;
 	int ch;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "n:c:s:x:S:k:h", cs_longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'n':
-			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);
-			break;
-		case 'c':
-			cfg.cells = cs_optnum(ch, optarg, 1, CELLS_MAX_CELLS);
-			break;
 		case 's':
 			cfg.same = cs_optnum(ch, optarg, 0, SAME_MAX);
 			break;
 		case 'x':
 			cfg.cross = cs_optnum(ch, optarg, 0, CROSS_MAX);
+			cfg.cross_set = 1;
 			break;
 		case 'S':
 			cfg.seed = (uint64_t)cs_optnum(ch, optarg, 0, INT64_MAX);
-			break;
-		case 'k':
-			cfg.cell = cs_optnum(ch, optarg, 1, CELLS_MAX_CELLS);
 			break;
 		case 'h':
 			usage(stdout, 0);
 			break;
 		default:
-			usage(stderr, 2);
+			if (!cells_opt(&cfg.lay, ch, optarg))
+				usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 0 || cfg.users == 0 || cfg.cells == 0)
+	if (argc != 0 || cfg.lay.users == 0 || cfg.lay.cells == 0)
 		usage(stderr, 2);
 	check_params();
 
-	if (cfg.cell != 0)
-		print_group(cfg.cell, cfg.cell);
+	if (cfg.lay.cell != 0)
+		print_group(cfg.lay.cell, cfg.lay.cell);
 	else
-		for (first = 1; first <= cfg.cells; first = c) {
+		for (first = 1; first <= cfg.lay.cells; first = c) {
 			/* Whole cells while the cross lists stay within budget. */
-			for (c = first, n = 0; c <= cfg.cells; c++) {
+			for (c = first, n = 0; c <= cfg.lay.cells; c++) {
 				n += csize * (cfg.cross + 1);
 				if (c > first && n > GROUP_ENTRIES)
 					break;
@@ -406,7 +383,6 @@ main(int argc, char *argv[])
 			print_group(first, c - 1);
 		}
 	oflush();
-	if (close(STDOUT_FILENO) != 0)
-		err(1, "<stdout>: write error");
+	fshut(stdout, "<stdout>");
 	return 0;
 }

@@ -31,10 +31,12 @@
 #include <jansson.h>
 
 #include "clock.h"
+#include "ealloc.h"
+#include "fshut.h"
 #include "inventory.h"
-#include "io.h"
 #include "keys.h"
 #include "num.h"
+#include "opt.h"
 #include "plan.h"
 
 #define FRIENDS_MAX 100000      /* friends accepted in a GET user answer */
@@ -54,7 +56,10 @@ static struct config {
 	double      stall;        /* -t: give up after this long without progress */
 	double      req_timeout;  /* -T: seconds for one request */
 	int         quiet;        /* -q: no progress lines */
-} cfg = {
+} cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = {
 	.msgs = 5,
 	.conns = 16,
 	.seed = 1,
@@ -362,9 +367,8 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 			*why = "too many friends";
 			return -1;
 		}
-		if ((u->fr = calloc(nf + 1, sizeof *u->fr)) == NULL ||
-		    (u->plan = calloc(nf * (size_t)cfg.msgs + 1, sizeof *u->plan)) == NULL)
-			err(1, "calloc");
+		u->fr = ecalloc(nf + 1, sizeof *u->fr);
+		u->plan = ecalloc(nf * (size_t)cfg.msgs + 1, sizeof *u->plan);
 		json_array_foreach(fa, i, v) {
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 			    (i > 0 && json_integer_value(v) <= u->fr[i - 1])) {
@@ -375,8 +379,7 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 		}
 		if (nf > scratch_cap) {
 			scratch_cap = nf * 2;
-			if ((scratch = realloc(scratch, scratch_cap * sizeof *scratch)) == NULL)
-				err(1, "realloc");
+			scratch = ereallocarray(scratch, scratch_cap, sizeof *scratch);
 		}
 		plan_build(cfg.seed, u->uid, nf, (uint32_t)cfg.msgs, u->plan, scratch);
 		u->n = (long long)nf * cfg.msgs;
@@ -478,10 +481,8 @@ diag_start(void)
 	struct timeval tv = { (time_t)cfg.req_timeout + 1, 0 };
 	long long i, k;
 
-	diag.missing = calloc(inv.n, sizeof *diag.missing);
-	diag.unacked = calloc(inv.n, sizeof *diag.unacked);
-	if (diag.missing == NULL || diag.unacked == NULL)
-		err(1, "calloc");
+	diag.missing = ecalloc(inv.n, sizeof *diag.missing);
+	diag.unacked = ecalloc(inv.n, sizeof *diag.unacked);
 	ready.head = ready.tail = sleeping.head = sleeping.tail = NULL;
 	for (i = 0; i < nusers; i++) {
 		struct user *u = &users[i];
@@ -731,10 +732,11 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: msgclient -i inventory -k cell [-m msgs=%lld] [-C connections=%lld] "
-	    "[-S seed=%llu] [-a addr] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
+	    "[-S seed=%llu] [-a addr=inventory] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
 	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t stall_s=%.0f] [-q]\n",
-	    cfg.msgs, cfg.conns, (unsigned long long)cfg.seed, PORT_HTTP, cfg.window,
-	    cfg.resend * 1000, cfg.poll * 1000, cfg.req_timeout, cfg.stall);
+	    defaults.msgs, defaults.conns, (unsigned long long)defaults.seed, defaults.port,
+	    defaults.window, defaults.resend * 1000, defaults.poll * 1000,
+	    defaults.req_timeout, defaults.stall);
 	exit(status);
 }
 
@@ -749,6 +751,7 @@ main(int argc, char *argv[])
 	double secs;
 	int ch;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "a:C:hi:k:m:P:p:qr:S:T:t:w:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
@@ -789,9 +792,8 @@ main(int argc, char *argv[])
 		errx(1, "event_base_new failed");
 	event_config_free(evcfg);
 	nusers = self->hi - self->lo + 1;
-	if ((users = calloc((size_t)nusers, sizeof *users)) == NULL ||
-	    (conns = calloc((size_t)cfg.conns, sizeof *conns)) == NULL)
-		err(1, "calloc");
+	users = ecalloc((size_t)nusers, sizeof *users);
+	conns = ecalloc((size_t)cfg.conns, sizeof *conns);
 	for (i = 0; i < nusers; i++) {
 		users[i].uid = self->lo + i;
 		users[i].state = U_FETCH;

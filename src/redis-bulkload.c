@@ -44,9 +44,12 @@
 
 #include "cells.h"
 #include "clock.h"
+#include "ealloc.h"
+#include "fshut.h"
 #include "keys.h"
 #include "lines.h"
 #include "num.h"
+#include "opt.h"
 #include "relation.h"
 
 #define STALL_SECONDS 30        /* give up when Redis makes no progress this long */
@@ -56,6 +59,8 @@
 
 enum { MODE_RESP, MODE_HIREDIS };
 enum { WRITE_RESTORE, WRITE_SADD };
+static const char *const modes[] = { "resp", "hiredis", NULL };        /* -m, by MODE_ */
+static const char *const writes[] = { "restore", "sadd", NULL };       /* -w, by WRITE_ */
 enum kind { K_HSET, K_HSETNX, K_SADD, K_SCARD, K_EXISTS, K_RESTORE, K_TYPE, K_PRECARD, K_MISMEMBER };
 enum { PHASE_WRITE, PHASE_READ, PHASE_CHECK };
 
@@ -66,7 +71,10 @@ static struct config {
 	int         mode;       /* -m */
 	int         write;      /* -w */
 	int         verbose;    /* -v: phase times on stderr */
-} cfg = { "127.0.0.1", PORT_REDIS, 0, MODE_RESP, WRITE_RESTORE, 0 };
+} cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = { "127.0.0.1", PORT_REDIS, 0, MODE_RESP, WRITE_RESTORE, 0 };
 
 static const char *fields[4] = {
 	FIELD_SEND_ID, FIELD_SEND_ACK_ID, FIELD_RECEIVE_ID, FIELD_CLIENT_RECEIVE_ID
@@ -109,22 +117,28 @@ static struct conn {
 	size_t        qhead, qn, qcap;
 } cn;
 
-static void
+static void __attribute__((noreturn))
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: redis-bulkload [-f] [-h addr (127.0.0.1)] [-p port (%d)] "
-	    "[-m resp|hiredis (resp)] [-w restore|sadd (restore)] [-v] < relations\n", PORT_REDIS);
+	fprintf(fp, "usage: redis-bulkload [-f] [-h addr=%s] [-p port=%d] [-m %s|%s=%s] "
+	    "[-w %s|%s=%s] [-v] < relations\n", defaults.host, defaults.port,
+	    modes[0], modes[1], modes[defaults.mode], writes[0], writes[1],
+	    writes[defaults.write]);
 	exit(status);
 }
 
-static void *
-xrealloc(void *p, size_t n, size_t size)
+/* The index of arg among words (NULL-terminated), the choices of option ch;
+ * anything else is a usage error. */
+static int
+choice(int ch, const char *arg, const char *const *words)
 {
-	if (size != 0 && n > SIZE_MAX / size)
-		errx(1, "out of memory");
-	if ((p = realloc(p, n * size > 0 ? n * size : 1)) == NULL)
-		err(1, "out of memory");
-	return p;
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(arg, words[i]) == 0)
+			return i;
+	warnx("-%c: must be %s or %s: \"%s\"", ch, words[0], words[1], arg);
+	usage(stderr, 2);
 }
 
 static int
@@ -166,7 +180,7 @@ read_input(void)
 	long long u, f;
 	int sorted = 1;
 
-	d.rel = xrealloc(NULL, cap, sizeof *d.rel);
+	d.rel = ereallocarray(NULL, cap, sizeof *d.rel);
 	lines_init_block(&l, stdin, "<stdin>", RELATION_LINE_MAX);
 	while ((len = lines_next(&l, &line)) >= 0) {
 		relation_parse(&l, line, (size_t)len, CELLS_MAX_USERS, &u, &f);
@@ -176,14 +190,14 @@ read_input(void)
 		if (d.nrel > 0 && key < prev)
 			sorted = 0;
 		if (d.nrel == cap)
-			d.rel = xrealloc(d.rel, cap *= 2, sizeof *d.rel);
+			d.rel = ereallocarray(d.rel, cap *= 2, sizeof *d.rel);
 		d.rel[d.nrel++] = prev = key;
 	}
 	lines_free(&l);
 	if (d.nrel == 0)
 		errx(1, "<stdin>: no relation lines (empty input)");
 	if (!sorted) {
-		orig = xrealloc(NULL, d.nrel, sizeof *orig);
+		orig = ereallocarray(NULL, d.nrel, sizeof *orig);
 		memcpy(orig, d.rel, d.nrel * sizeof *orig);
 		qsort(d.rel, d.nrel, sizeof *d.rel, cmp_u64);
 		for (i = 1; i < d.nrel; i++)
@@ -194,8 +208,8 @@ read_input(void)
 	for (i = 0; i < d.nrel; i++)
 		if (i == 0 || d.rel[i] >> 32 != d.rel[i - 1] >> 32)
 			d.nusers++;
-	d.uid = xrealloc(NULL, d.nusers, sizeof *d.uid);
-	d.first = xrealloc(NULL, d.nusers + 1, sizeof *d.first);
+	d.uid = ereallocarray(NULL, d.nusers, sizeof *d.uid);
+	d.first = ereallocarray(NULL, d.nusers + 1, sizeof *d.first);
 	for (i = 0, d.nusers = 0; i < d.nrel; i++)
 		if (i == 0 || d.rel[i] >> 32 != d.rel[i - 1] >> 32) {
 			d.uid[d.nusers] = (uint32_t)(d.rel[i] >> 32);
@@ -307,7 +321,7 @@ q_push(uint32_t user, int kind)
 {
 	if (cn.q == NULL) {
 		cn.qcap = 2 * INFLIGHT_MAX;
-		cn.q = xrealloc(NULL, cn.qcap, sizeof *cn.q);
+		cn.q = ereallocarray(NULL, cn.qcap, sizeof *cn.q);
 	}
 	if (cn.qn == cn.qcap)
 		errx(1, "internal error: reply queue full");
@@ -341,7 +355,7 @@ out_need(size_t n)
 		if (cn.olen + n > cn.ocap) {
 			while (cn.olen + n > cn.ocap)
 				cn.ocap = cn.ocap ? cn.ocap * 2 : 1 << 20;
-			cn.out = xrealloc(cn.out, cn.ocap, 1);
+			cn.out = erealloc(cn.out, cn.ocap);
 		}
 	}
 }
@@ -515,7 +529,7 @@ intset_payload(const uint64_t *rel, size_t n)
 
 	if (rs.scap < blob + 32) {
 		rs.scap = blob + 32;
-		rs.set = xrealloc(rs.set, rs.scap, 1);
+		rs.set = erealloc(rs.set, rs.scap);
 	}
 	p = rs.set;
 	*p++ = 11;
@@ -564,9 +578,9 @@ user_commands(uint32_t i, int phase)
 
 	if (n + 2 > cap) {
 		cap = n + 16;
-		argv = xrealloc(argv, cap, sizeof *argv);
-		len = xrealloc(len, cap, sizeof *len);
-		num = xrealloc(num, cap, 12);
+		argv = ereallocarray(argv, cap, sizeof *argv);
+		len = ereallocarray(len, cap, sizeof *len);
+		num = ereallocarray(num, cap, 12);
 	}
 	ulen = (size_t)snprintf(ukey, sizeof ukey, KEY_USER, (long long)d.uid[i]);
 	flen = (size_t)snprintf(fkey, sizeof fkey, KEY_FRIENDS, (long long)d.uid[i]);
@@ -700,7 +714,7 @@ make_template(void)
 	if (r->type != REDIS_REPLY_STRING || r->len < 11)
 		errx(1, "%s:%d: DUMP of the template hash failed", cfg.host, cfg.port);
 	rs.hlen = r->len;
-	rs.hash = xrealloc(NULL, r->len, 1);
+	rs.hash = emalloc(r->len);
 	memcpy(rs.hash, r->str, r->len);
 	rs.rdbver[0] = (uint8_t)r->str[r->len - 10];
 	rs.rdbver[1] = (uint8_t)r->str[r->len - 9];
@@ -735,6 +749,7 @@ main(int argc, char *argv[])
 	double t0 = cs_now(), t1, t2;
 	int ch, flags;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "fh:p:m:w:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -747,24 +762,10 @@ main(int argc, char *argv[])
 			cfg.port = (int)cs_optnum(ch, optarg, 1, 65535);
 			break;
 		case 'm':
-			if (strcmp(optarg, "resp") == 0)
-				cfg.mode = MODE_RESP;
-			else if (strcmp(optarg, "hiredis") == 0)
-				cfg.mode = MODE_HIREDIS;
-			else {
-				warnx("-m: must be resp or hiredis: \"%s\"", optarg);
-				usage(stderr, 2);
-			}
+			cfg.mode = choice(ch, optarg, modes);
 			break;
 		case 'w':
-			if (strcmp(optarg, "restore") == 0)
-				cfg.write = WRITE_RESTORE;
-			else if (strcmp(optarg, "sadd") == 0)
-				cfg.write = WRITE_SADD;
-			else {
-				warnx("-w: must be restore or sadd: \"%s\"", optarg);
-				usage(stderr, 2);
-			}
+			cfg.write = choice(ch, optarg, writes);
 			break;
 		case 'v':
 			cfg.verbose = 1;
@@ -807,11 +808,10 @@ main(int argc, char *argv[])
 	drain();
 	if (cfg.verbose)
 		fprintf(stderr, "redis-bulkload: %s read=%.3f write=%.3f verify=%.3f (%s)\n",
-		    cfg.mode == MODE_RESP ? "resp" : "hiredis", t1 - t0, t2 - t1, cs_now() - t2,
+		    modes[cfg.mode], t1 - t0, t2 - t1, cs_now() - t2,
 		    !fresh ? "database not empty: HSETNX + SADD" :
 		    cfg.write == WRITE_RESTORE ? "empty database: RESTORE" : "empty database: HSET + SADD");
 	printf("users=%zu relations=%zu seconds=%.3f\n", d.nusers, d.nrel, cs_now() - t0);
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(1, "<stdout>: write error");
+	fshut(stdout, "<stdout>");
 	return 0;
 }

@@ -15,17 +15,16 @@
 #include <unistd.h>
 
 #include "cells.h"
-#include "io.h"
+#include "ealloc.h"
+#include "fshut.h"
 #include "lines.h"
-#include "num.h"
+#include "opt.h"
 #include "relation.h"
 
 #define OBUF (1 << 16)          /* stdio buffer per output */
 
 static struct config {
-	long long   users;      /* -n */
-	long long   cells;      /* -c */
-	long long   cell;       /* -k, 0 with -o */
+	struct cells_opts lay;  /* -n users, -c cells, -k cell (0 with -o) */
 	const char *dir;        /* -o */
 } cfg;
 
@@ -51,19 +50,9 @@ cleanup(void)
 
 	if (outs == NULL || committed)
 		return;
-	for (k = 0; k < cfg.cells; k++)
+	for (k = 0; k < cfg.lay.cells; k++)
 		if (outs[k].tmp != NULL)
 			unlink(outs[k].tmp);
-}
-
-static char *
-xasprintf(const char *fmt, const char *dir, long long k)
-{
-	char *s;
-
-	if (asprintf(&s, fmt, dir, k, (long)getpid()) < 0)
-		err(1, "asprintf");
-	return s;
 }
 
 /* Make sure one descriptor per cell fits under RLIMIT_NOFILE. */
@@ -81,7 +70,7 @@ want_files(long long n)
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && (long long)rl.rlim_cur < n)
 		errx(1, "-o: %lld cells need %lld open files; the limit is %llu",
-		    cfg.cells, n, (unsigned long long)rl.rlim_cur);
+		    cfg.lay.cells, n, (unsigned long long)rl.rlim_cur);
 }
 
 static void
@@ -90,16 +79,14 @@ open_outs(void)
 	long long k;
 	int fd;
 
-	want_files(cfg.cells + 16);
+	want_files(cfg.lay.cells + 16);
 	if (mkdir(cfg.dir, 0777) != 0 && errno != EEXIST)
 		err(1, "%s", cfg.dir);
-	outs = calloc((size_t)cfg.cells, sizeof *outs);
-	if (outs == NULL)
-		err(1, "calloc");
+	outs = ecalloc((size_t)cfg.lay.cells, sizeof *outs);
 	atexit(cleanup);
-	for (k = 0; k < cfg.cells; k++) {
-		outs[k].tmp = xasprintf("%s/.cell-%lld.tsv.%ld.tmp", cfg.dir, k + 1);
-		outs[k].path = xasprintf("%s/cell-%lld.tsv", cfg.dir, k + 1);
+	for (k = 0; k < cfg.lay.cells; k++) {
+		outs[k].tmp = easprintf("%s/.cell-%lld.tsv.%ld.tmp", cfg.dir, k + 1, (long)getpid());
+		outs[k].path = easprintf("%s/cell-%lld.tsv", cfg.dir, k + 1);
 		fd = open(outs[k].tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (fd < 0 || (outs[k].fp = fdopen(fd, "w")) == NULL)
 			err(1, "%s", outs[k].tmp);
@@ -113,9 +100,9 @@ commit_outs(void)
 {
 	long long k;
 
-	for (k = 0; k < cfg.cells; k++)
+	for (k = 0; k < cfg.lay.cells; k++)
 		fshut(outs[k].fp, outs[k].tmp);
-	for (k = 0; k < cfg.cells; k++)
+	for (k = 0; k < cfg.lay.cells; k++)
 		if (rename(outs[k].tmp, outs[k].path) != 0)
 			err(1, "rename %s to %s", outs[k].tmp, outs[k].path);
 	committed = 1;
@@ -133,15 +120,6 @@ main(int argc, char *argv[])
 
 	while ((ch = getopt_long(argc, argv, "n:c:k:o:h", cs_longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'n':
-			cfg.users = cs_optnum(ch, optarg, 1, CELLS_MAX_USERS);
-			break;
-		case 'c':
-			cfg.cells = cs_optnum(ch, optarg, 1, CELLS_MAX_CELLS);
-			break;
-		case 'k':
-			cfg.cell = cs_optnum(ch, optarg, 1, CELLS_MAX_CELLS);
-			break;
 		case 'o':
 			cfg.dir = optarg;
 			break;
@@ -149,15 +127,16 @@ main(int argc, char *argv[])
 			usage(stdout, 0);
 			break;
 		default:
-			usage(stderr, 2);
+			if (!cells_opt(&cfg.lay, ch, optarg))
+				usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 0 || cfg.users == 0 || cfg.cells == 0 ||
-	    (cfg.cell == 0) == (cfg.dir == NULL))
+	if (argc != 0 || cfg.lay.users == 0 || cfg.lay.cells == 0 ||
+	    (cfg.lay.cell == 0) == (cfg.dir == NULL))
 		usage(stderr, 2);
-	cells_opt_check(cfg.users, cfg.cells, cfg.cell);
+	cells_opt_check(&cfg.lay);
 	if (cfg.dir != NULL)
 		open_outs();
 	else
@@ -165,11 +144,11 @@ main(int argc, char *argv[])
 
 	lines_init_block(&l, stdin, "<stdin>", RELATION_LINE_MAX);
 	while ((len = lines_next(&l, &line)) >= 0) {
-		relation_parse(&l, line, (size_t)len, cfg.users, &uid, &fid);
-		k = cells_of(cfg.users, cfg.cells, uid);
+		relation_parse(&l, line, (size_t)len, cfg.lay.users, &uid, &fid);
+		k = cells_of(cfg.lay.users, cfg.lay.cells, uid);
 		if (cfg.dir != NULL)
 			fp = outs[k - 1].fp;
-		else if (k == cfg.cell)
+		else if (k == cfg.lay.cell)
 			fp = stdout;
 		else
 			continue;

@@ -12,22 +12,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws.h"
+#include "aws-ec2.h"
+#include "aws-opt.h"
+#include "aws-query.h"
+#include "aws-xml.h"
 #include "clock.h"
-#include "io.h"
-#include "num.h"
+#include "ealloc.h"
+#include "fshut.h"
+#include "opt.h"
 
 static struct config {
 	struct aws_opts o;          /* -r/-A, -R, -w: how long DependencyViolation is retried */
-} cfg = { { NULL, 0, NULL, 600 } };
+} cfg;
+
+/* What cfg starts as, and what usage() shows. */
+static const struct config defaults = { { NULL, 0, NULL, 600 } };
 
 static long long deadline;
 
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: vpc-delete (-r run | -A) [-w wait-seconds (600)] "
-	    "[-R region (AWS chain)]\n");
+	fprintf(fp, "usage: vpc-delete (-r run | -A) [-w wait-seconds=%lld] "
+	    "[-R region=AWS-chain]\n", defaults.o.wait);
 	exit(status);
 }
 
@@ -45,8 +52,7 @@ grab(xmlNode *it, void *arg)
 
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 16;
-		if ((l->id = reallocarray(l->id, l->cap, sizeof *l->id)) == NULL)
-			err(1, "realloc");
+		l->id = ereallocarray(l->id, l->cap, sizeof *l->id);
 	}
 	aws_text(it, l->field, l->id[l->n][0], sizeof l->id[l->n][0]);
 	l->id[l->n][1][0] = '\0';
@@ -66,10 +72,8 @@ list(struct aws *a, const char *action, const char *set, const char *name,
 	l->n = 0;
 	if (name == NULL)
 		aws_param_run_filter(&p, 1, cfg.o.run);
-	else {
-		aws_param(&p, "Filter.1.Name", "%s", name);
-		aws_param(&p, "Filter.1.Value.1", "%s", value);
-	}
+	else
+		aws_param_filter(&p, 1, name, value);
 	aws_each(a, action, &p, set, grab, l);
 	aws_params_free(&p);
 }
@@ -161,8 +165,7 @@ one_vpc(struct aws *a, const char *vpc)
 	size_t i;
 
 	/* Live instances keep everything; that is ec2-kill's job. */
-	aws_param(&p, "Filter.1.Name", "vpc-id");
-	aws_param(&p, "Filter.1.Value.1", "%s", vpc);
+	aws_param_filter(&p, 1, "vpc-id", vpc);
 	aws_each(a, "DescribeInstances", &p, "reservationSet/item", live_instances, busy);
 	aws_params_free(&p);
 	if (busy[0] != '\0')
@@ -182,8 +185,7 @@ one_vpc(struct aws *a, const char *vpc)
 	for (i = 0; i < l.n; i++)
 		del(a, "DeleteSubnet", "SubnetId", l.id[i][0], NULL, NULL, gone_subnet);
 
-	aws_param(&p, "Filter.1.Name", "vpc-id");
-	aws_param(&p, "Filter.1.Value.1", "%s", vpc);
+	aws_param_filter(&p, 1, "vpc-id", vpc);
 	aws_each(a, "DescribeRouteTables", &p, "routeTableSet/item", route_tables, a);
 	aws_params_free(&p);
 
@@ -209,6 +211,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
+	cfg = defaults;
 	while ((ch = getopt_long(argc, argv, "AhR:r:w:", cs_longopts, NULL)) != -1) {
 		if (ch == 'h')
 			usage(stdout, 0);

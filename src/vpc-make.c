@@ -12,9 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws.h"
-#include "io.h"
+#include "aws-ec2.h"
+#include "aws-opt.h"
+#include "aws-query.h"
+#include "aws-xml.h"
+#include "fshut.h"
 #include "num.h"
+#include "opt.h"
 
 #define VPC_CIDR     "10.0.0.0/16"
 #define PUBLIC_CIDR  "10.0.1.0/24"
@@ -29,8 +33,7 @@ static struct config {
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: vpc-make -r run -c operator-cidr [-R region (AWS chain)] "
-	    "[-z zone (EC2 picks)]\n");
+	fprintf(fp, "usage: vpc-make -r run -c operator-cidr [-R region=AWS-chain] [-z zone]\n");
 	exit(status);
 }
 
@@ -61,20 +64,12 @@ static void
 find(struct aws *a, const char *action, const char *set, const char *field,
     const char *name, const char *value, struct found *f)
 {
-	struct aws_params p = { 0 };
-
 	memset(f, 0, sizeof *f);
 	f->field = field;
-	aws_param_run_filter(&p, 1, cfg.o.run);
-	if (name != NULL) {
-		aws_param(&p, "Filter.2.Name", "%s", name);
-		aws_param(&p, "Filter.2.Value.1", "%s", value);
-	}
-	aws_each(a, action, &p, set, take, f);
+	aws_each_run(a, action, set, cfg.o.run, name, value, take, f);
 	if (f->n > 1)
 		warnx("%s: %d resources tagged %s=%s, using %s", action, f->n,
 		    AWS_TAG_KEY, cfg.o.run, f->id);
-	aws_params_free(&p);
 }
 
 /* Call action and copy the text at path of its answer into id. */

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws.h"
-#include "io.h"
+#include "aws-cfg.h"
+#include "aws-query.h"
+#include "fshut.h"
 #include "lines.h"
 
 int

@@ -1,12 +1,15 @@
-/* test-lib.c: unit tests of src/lib (cells, numbers, inventory), TAP output. */
+/* test-lib.c: unit tests of src/lib (cells, numbers, inventory, percent-encoding,
+ * allocation), TAP output. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cells.h"
+#include "ealloc.h"
 #include "inventory.h"
 #include "num.h"
+#include "pct.h"
 #include "testhelp.h"
 
 
@@ -93,11 +96,60 @@ test_inventory(void)
 	unlink(path);
 }
 
+static void
+test_pct(void)
+{
+	static const char raw[] = "a-z.A_Z~09 /+%\x01\xff";
+	char enc[3 * sizeof raw], dec[sizeof enc], *mem = NULL;
+	size_t n, len = 0;
+	long d;
+	FILE *fp;
+
+	n = pct_encode(enc, raw, sizeof raw - 1);
+	ok(n == 28 && memcmp(enc, "a-z.A_Z~09%20%2F%2B%25%01%FF", n) == 0,
+	    "pct_encode: unreserved kept, the rest %XX upper case");
+	d = pct_decode(dec, enc, n, 0);
+	ok(d == (long)sizeof raw - 1 && memcmp(dec, raw, (size_t)d) == 0, "pct_decode inverts pct_encode");
+	ok(pct_decode(dec, "a+b", 3, 1) == 3 && memcmp(dec, "a b", 3) == 0, "pct_decode: + is a space");
+	ok(pct_decode(dec, "a%2", 3, 0) < 0 && pct_decode(dec, "%zz", 3, 0) < 0 &&
+	    pct_decode(dec, "%00", 3, 0) < 0, "pct_decode: short, bad and NUL escapes refused");
+	n = pct_decode_lax(dec, "%41%zz%00+%4", 12);
+	ok(n == 8 && memcmp(dec, "A%zz\0+%4", 8) == 0, "pct_decode_lax: bad escapes kept, %00 decoded");
+	fp = open_memstream(&mem, &len);
+	pct_fencode(fp, "a b/c", 5, 1);
+	pct_fencode(fp, " ", 1, 0);
+	for (n = 0; n < 600; n++)
+		pct_fencode(fp, "\x80", 1, 0);
+	fclose(fp);
+	ok(len == 10 + 1800 && memcmp(mem, "a+b%2Fc%20", 10) == 0 && memcmp(mem + 1807, "%80", 3) == 0,
+	    "pct_fencode: form encoding (+) and plain");
+	free(mem);
+}
+
+static void
+test_ealloc(void)
+{
+	char *p = ecalloc(0, 8), *s;
+
+	ok(p != NULL, "ecalloc(0, 8) is not NULL");
+	p = erealloc(p, 0);
+	ok(p != NULL, "erealloc(p, 0) does not free p");
+	p = ereallocarray(p, 1000, 1000);
+	p[999999] = 1;
+	ok(p[999999] == 1, "ereallocarray 1000 x 1000");
+	free(p);
+	s = easprintf("%s-%d", "cell", 7);
+	ok(strcmp(s, "cell-7") == 0, "easprintf");
+	free(s);
+}
+
 int
 main(void)
 {
 	test_cells();
 	test_num();
 	test_inventory();
+	test_pct();
+	test_ealloc();
 	return done_testing();
 }

@@ -11,20 +11,9 @@
 
 #include <openssl/crypto.h>
 
-#include "aws.h"
+#include "aws-cfg.h"
+#include "ealloc.h"
 #include "lines.h"
-
-static char *
-xstrdup(const char *s)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = strdup(s)) == NULL)
-		err(1, "strdup");
-	return d;
-}
 
 static const char *
 env(const char *name)
@@ -38,18 +27,14 @@ static char *
 aws_file(const char *var, const char *name)
 {
 	const char *v = env(var), *home = env("HOME");
-	char *p;
 
 	if (v != NULL && strncmp(v, "~/", 2) != 0)
-		return xstrdup(v);
+		return estrdup(v);
 	if (home == NULL)
 		return NULL;
-	if (v != NULL) {
-		if (asprintf(&p, "%s/%s", home, v + 2) < 0)
-			err(1, "asprintf");
-	} else if (asprintf(&p, "%s/.aws/%s", home, name) < 0)
-		err(1, "asprintf");
-	return p;
+	if (v != NULL)
+		return easprintf("%s/%s", home, v + 2);
+	return easprintf("%s/.aws/%s", home, name);
 }
 
 static char *
@@ -104,7 +89,7 @@ ini_get(const char *path, const char *section, const char *key)
 			lines_die(&l, "line is neither [section] nor key = value");
 		*eq = '\0';
 		if (in && strcmp(trim(s), key) == 0 && val == NULL)
-			val = xstrdup(trim(eq + 1));
+			val = estrdup(trim(eq + 1));
 		OPENSSL_cleanse(line, strlen(line));
 	}
 	lines_free(&l);
@@ -133,15 +118,15 @@ aws_cfg_load(struct aws_cfg *c, const char *region_flag)
 
 	memset(c, 0, sizeof *c);
 	if (strcmp(profile, "default") == 0)
-		csec = xstrdup("default");
-	else if (asprintf(&csec, "profile %s", profile) < 0)
-		err(1, "asprintf");
+		csec = estrdup("default");
+	else
+		csec = easprintf("profile %s", profile);
 
 	if (env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY")) {
-		c->access_key = xstrdup(env("AWS_ACCESS_KEY_ID"));
-		c->secret_key = xstrdup(env("AWS_SECRET_ACCESS_KEY"));
-		c->token = xstrdup(env("AWS_SESSION_TOKEN"));
-		c->source = xstrdup("environment");
+		c->access_key = estrdup(env("AWS_ACCESS_KEY_ID"));
+		c->secret_key = estrdup(env("AWS_SECRET_ACCESS_KEY"));
+		c->token = env("AWS_SESSION_TOKEN") ? estrdup(env("AWS_SESSION_TOKEN")) : NULL;
+		c->source = estrdup("environment");
 	} else if (env("AWS_ACCESS_KEY_ID") || env("AWS_SECRET_ACCESS_KEY")) {
 		errx(1, "credentials: %s is set but %s is not",
 		    env("AWS_ACCESS_KEY_ID") ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
@@ -160,8 +145,7 @@ aws_cfg_load(struct aws_cfg *c, const char *region_flag)
 				errx(1, "credentials: %s [%s] has aws_access_key_id but no "
 				    "aws_secret_access_key", file, sec);
 			c->token = ini_get(file, sec, "aws_session_token");
-			if (asprintf(&c->source, "%s [%s]", file, sec) < 0)
-				err(1, "asprintf");
+			c->source = easprintf("%s [%s]", file, sec);
 			check_mode(file);
 		}
 		if (c->access_key == NULL)
@@ -172,11 +156,11 @@ aws_cfg_load(struct aws_cfg *c, const char *region_flag)
 	}
 
 	if (region_flag != NULL && *region_flag != '\0')
-		c->region = xstrdup(region_flag);
+		c->region = estrdup(region_flag);
 	else if (env("AWS_REGION"))
-		c->region = xstrdup(env("AWS_REGION"));
+		c->region = estrdup(env("AWS_REGION"));
 	else if (env("AWS_DEFAULT_REGION"))
-		c->region = xstrdup(env("AWS_DEFAULT_REGION"));
+		c->region = estrdup(env("AWS_DEFAULT_REGION"));
 	else
 		c->region = ini_get(conf, csec, "region");
 	if (c->region == NULL || *c->region == '\0')
@@ -188,12 +172,12 @@ aws_cfg_load(struct aws_cfg *c, const char *region_flag)
 			errx(1, "region: not a region name: \"%s\"", c->region);
 
 	if (env("AWS_ENDPOINT_URL_EC2"))
-		c->endpoint = xstrdup(env("AWS_ENDPOINT_URL_EC2"));
+		c->endpoint = estrdup(env("AWS_ENDPOINT_URL_EC2"));
 	else if (env("AWS_ENDPOINT_URL"))
-		c->endpoint = xstrdup(env("AWS_ENDPOINT_URL"));
-	else if (asprintf(&c->endpoint, "https://ec2.%s.amazonaws.com%s", c->region,
-	    strncmp(c->region, "cn-", 3) == 0 ? ".cn" : "") < 0)
-		err(1, "asprintf");
+		c->endpoint = estrdup(env("AWS_ENDPOINT_URL"));
+	else
+		c->endpoint = easprintf("https://ec2.%s.amazonaws.com%s", c->region,
+		    strncmp(c->region, "cn-", 3) == 0 ? ".cn" : "");
 	free(cred);
 	free(conf);
 	free(csec);

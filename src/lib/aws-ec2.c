@@ -1,29 +1,51 @@
 /* aws-ec2.c: helpers shared by vpc-make, ec2-run, ec2-kill and vpc-delete:
- * run-id checks, paginated Describe* walks, waiter pacing, tolerated errors. */
+ * the run's tags and filters, paginated Describe* walks, tolerated errors. */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "aws.h"
-#include "clock.h"
-#include "num.h"
+#include "aws-ec2.h"
+#include "aws-xml.h"
 
 void
-aws_check_run(const char *run)
+aws_param_tags(struct aws_params *p, int n, const char *rtype, const char *run,
+    const char *name)
 {
-	size_t i, n = strlen(run);
+	char k[64];
 
-	if (n == 0 || n > 40)
-		errx(2, "run id must be 1 to 40 characters: \"%s\"", run);
-	for (i = 0; i < n; i++) {
-		char c = run[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-			errx(2, "run id may hold only A-Z a-z 0-9 . _ -: \"%s\"", run);
+	snprintf(k, sizeof k, "TagSpecification.%d.ResourceType", n);
+	aws_param(p, k, "%s", rtype);
+	snprintf(k, sizeof k, "TagSpecification.%d.Tag.1.Key", n);
+	aws_param(p, k, "%s", AWS_TAG_KEY);
+	snprintf(k, sizeof k, "TagSpecification.%d.Tag.1.Value", n);
+	aws_param(p, k, "%s", run);
+	if (name != NULL) {
+		snprintf(k, sizeof k, "TagSpecification.%d.Tag.2.Key", n);
+		aws_param(p, k, "Name");
+		snprintf(k, sizeof k, "TagSpecification.%d.Tag.2.Value", n);
+		aws_param(p, k, "%s", name);
 	}
+}
+
+void
+aws_param_filter(struct aws_params *p, int n, const char *name, const char *value)
+{
+	char k[64];
+
+	snprintf(k, sizeof k, "Filter.%d.Name", n);
+	aws_param(p, k, "%s", name);
+	snprintf(k, sizeof k, "Filter.%d.Value.1", n);
+	aws_param(p, k, "%s", value);
+}
+
+void
+aws_param_run_filter(struct aws_params *p, int n, const char *run)
+{
+	if (run != NULL)
+		aws_param_filter(p, n, "tag:" AWS_TAG_KEY, run);
+	else
+		aws_param_filter(p, n, "tag-key", AWS_TAG_KEY);
 }
 
 void
@@ -56,16 +78,17 @@ aws_each(struct aws *a, const char *action, struct aws_params *p, const char *se
 	errx(1, "%s: more than 100 pages of results", action);
 }
 
-int
-aws_pause(int *delay_ms, long long deadline_ms)
+void
+aws_each_run(struct aws *a, const char *action, const char *set, const char *run,
+    const char *name, const char *value, void (*fn)(xmlNode *item, void *arg), void *arg)
 {
-	long long left = deadline_ms - cs_now_ms();
+	struct aws_params p = { 0 };
 
-	if (left <= 0)
-		return 0;
-	usleep((useconds_t)((*delay_ms < left ? *delay_ms : left) * 1000));
-	*delay_ms = *delay_ms * 2 > 15000 ? 15000 : *delay_ms * 2;
-	return 1;
+	aws_param_run_filter(&p, 1, run);
+	if (name != NULL)
+		aws_param_filter(&p, 2, name, value);
+	aws_each(a, action, &p, set, fn, arg);
+	aws_params_free(&p);
 }
 
 void
@@ -75,62 +98,4 @@ aws_allow(const char *action, const struct aws_error *e, const char *const *code
 		if (strcmp(e->code, *codes) == 0)
 			return;
 	aws_die(action, e);
-}
-
-int
-aws_opt(struct aws_opts *o, int ch, const char *arg)
-{
-	switch (ch) {
-	case 'A':
-		o->all = 1;
-		return 1;
-	case 'R':
-		o->region = arg;
-		return 1;
-	case 'r':
-		aws_check_run(arg);
-		o->run = arg;
-		return 1;
-	case 'w':
-		o->wait = cs_optnum(ch, arg, 1, 7200);
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-int
-aws_one_selection(const struct aws_opts *o)
-{
-	return (o->run != NULL) != (o->all != 0);
-}
-
-xmlDoc *
-aws_try_fresh(struct aws *a, const char *action, const struct aws_params *p,
-    struct aws_error *e)
-{
-	long long deadline = cs_now_ms() + 30000;
-	int delay = 500;
-
-	for (;;) {
-		xmlDoc *doc = aws_try(a, action, p, e);
-		size_t n = strlen(e->code);
-
-		if (doc != NULL)
-			return doc;
-		if (strncmp(e->code, "Invalid", 7) != 0 || n < 9 ||
-		    strcmp(e->code + n - 9, ".NotFound") != 0 || !aws_pause(&delay, deadline))
-			return NULL;
-	}
-}
-
-xmlDoc *
-aws_call_fresh(struct aws *a, const char *action, const struct aws_params *p)
-{
-	struct aws_error e;
-	xmlDoc *doc = aws_try_fresh(a, action, p, &e);
-
-	if (doc == NULL)
-		aws_die(action, &e);
-	return doc;
 }

@@ -2,7 +2,9 @@
  * SigV4, sent with libcurl (peer and host verified; AWS_CA_BUNDLE for a
  * custom CA), retried with full-jitter exponential backoff, answered in XML.
  * Errors come back as <Response><Errors><Error><Code/><Message/></Error>
- * </Errors><RequestID/></Response> and become one line naming the action. */
+ * </Errors><RequestID/></Response> and become one line naming the action.
+ * Calls on resources made moments ago (aws_try_fresh) are also retried while
+ * EC2 says they do not exist yet, paced like every waiter (aws_pause). */
 #include <err.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,9 +18,12 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
-#include "aws.h"
+#include "aws-query.h"
+#include "aws-xml.h"
 #include "clock.h"
+#include "ealloc.h"
 #include "num.h"
+#include "pct.h"
 #include "sigv4.h"
 
 #define RETRY_BASE_MS   500     /* first backoff ceiling */
@@ -41,52 +46,15 @@ aws_param(struct aws_params *p, const char *key, const char *fmt, ...)
 	char *v;
 
 	va_start(ap, fmt);
-	if (vasprintf(&v, fmt, ap) < 0)
-		err(1, "vasprintf");
+	v = evasprintf(fmt, ap);
 	va_end(ap);
 	if (p->n + 2 > p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 32;
-		if ((p->kv = reallocarray(p->kv, p->cap, sizeof *p->kv)) == NULL)
-			err(1, "realloc");
+		p->kv = ereallocarray(p->kv, p->cap, sizeof *p->kv);
 	}
-	if ((p->kv[p->n] = strdup(key)) == NULL)
-		err(1, "strdup");
+	p->kv[p->n] = estrdup(key);
 	p->kv[p->n + 1] = v;
 	p->n += 2;
-}
-
-void
-aws_param_tags(struct aws_params *p, int n, const char *rtype, const char *run,
-    const char *name)
-{
-	char k[64];
-
-	snprintf(k, sizeof k, "TagSpecification.%d.ResourceType", n);
-	aws_param(p, k, "%s", rtype);
-	snprintf(k, sizeof k, "TagSpecification.%d.Tag.1.Key", n);
-	aws_param(p, k, "%s", AWS_TAG_KEY);
-	snprintf(k, sizeof k, "TagSpecification.%d.Tag.1.Value", n);
-	aws_param(p, k, "%s", run);
-	if (name != NULL) {
-		snprintf(k, sizeof k, "TagSpecification.%d.Tag.2.Key", n);
-		aws_param(p, k, "Name");
-		snprintf(k, sizeof k, "TagSpecification.%d.Tag.2.Value", n);
-		aws_param(p, k, "%s", name);
-	}
-}
-
-void
-aws_param_run_filter(struct aws_params *p, int n, const char *run)
-{
-	char k[64];
-
-	snprintf(k, sizeof k, "Filter.%d.Name", n);
-	if (run != NULL)
-		aws_param(p, k, "tag:%s", AWS_TAG_KEY);
-	else
-		aws_param(p, k, "tag-key");
-	snprintf(k, sizeof k, "Filter.%d.Value.1", n);
-	aws_param(p, k, "%s", run != NULL ? run : AWS_TAG_KEY);
 }
 
 void
@@ -105,11 +73,7 @@ aws_params_free(struct aws_params *p)
 static void
 form_encode(FILE *fp, const char *s)
 {
-	for (; *s != '\0'; s++)
-		if (*s == ' ')
-			putc('+', fp);
-		else
-			sigv4_encode(fp, s, 1, 0);
+	pct_fencode(fp, s, strlen(s), 1);
 }
 
 char *
@@ -157,13 +121,11 @@ split_endpoint(const char *url, char **host, char **path)
 	if (curl_url_get(u, CURLUPART_PATH, &pa, 0) != CURLUE_OK)
 		pa = NULL;
 	if (port != NULL && !(strcmp(scheme, "https") == 0 && strcmp(port, "443") == 0) &&
-	    !(strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0)) {
-		if (asprintf(host, "%s:%s", h, port) < 0)
-			err(1, "asprintf");
-	} else if ((*host = strdup(h)) == NULL)
-		err(1, "strdup");
-	if ((*path = strdup(pa != NULL ? pa : "/")) == NULL)
-		err(1, "strdup");
+	    !(strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0))
+		*host = easprintf("%s:%s", h, port);
+	else
+		*host = estrdup(h);
+	*path = estrdup(pa != NULL ? pa : "/");
 	curl_free(scheme);
 	curl_free(h);
 	curl_free(port);
@@ -178,8 +140,7 @@ aws_open(const char *region_flag)
 	const char *ca = getenv("AWS_CA_BUNDLE"), *ma = getenv("AWS_MAX_ATTEMPTS");
 	const char *e;
 
-	if ((a = calloc(1, sizeof *a)) == NULL)
-		err(1, "calloc");
+	a = ecalloc(1, sizeof *a);
 	aws_cfg_load(&a->cfg, region_flag);
 	a->attempts = 8;
 	if (ma != NULL && *ma != '\0') {
@@ -295,8 +256,7 @@ collect(char *p, size_t sz, size_t nm, void *arg)
 		r->over = 1;
 		return 0;
 	}
-	if ((r->buf = realloc(r->buf, r->len + n + 1)) == NULL)
-		err(1, "realloc");
+	r->buf = erealloc(r->buf, r->len + n + 1);
 	memcpy(r->buf + r->len, p, n);
 	r->len += n;
 	r->buf[r->len] = '\0';
@@ -434,7 +394,7 @@ aws_try(struct aws *a, const char *action, const struct aws_params *p, struct aw
 		strftime(amzdate, sizeof amzdate, "%Y%m%dT%H%M%SZ", &tm);
 		authz = sign(&a->cfg, a->host, a->path, amzdate, body);
 		trace(action, amzdate, body);
-#define HDR(...) do { if (asprintf(&line, __VA_ARGS__) < 0) err(1, "asprintf"); \
+#define HDR(...) do { line = easprintf(__VA_ARGS__); \
 	hl = curl_slist_append(hl, line); free(line); } while (0)
 		HDR("Content-Type: application/x-www-form-urlencoded; charset=utf-8");
 		HDR("Host: %s", a->host);
@@ -518,13 +478,59 @@ aws_die(const char *action, const struct aws_error *e)
 	    e->request_id[0] ? e->request_id : "none");
 }
 
+/* The answer of an aws_try-like call, or exit 1 with its error. */
+static xmlDoc *
+must(xmlDoc *doc, const char *action, const struct aws_error *e)
+{
+	if (doc == NULL)
+		aws_die(action, e);
+	return doc;
+}
+
 xmlDoc *
 aws_call(struct aws *a, const char *action, const struct aws_params *p)
 {
 	struct aws_error e;
-	xmlDoc *doc = aws_try(a, action, p, &e);
 
-	if (doc == NULL)
-		aws_die(action, &e);
-	return doc;
+	return must(aws_try(a, action, p, &e), action, &e);
+}
+
+int
+aws_pause(int *delay_ms, long long deadline_ms)
+{
+	long long left = deadline_ms - cs_now_ms();
+
+	if (left <= 0)
+		return 0;
+	usleep((useconds_t)((*delay_ms < left ? *delay_ms : left) * 1000));
+	*delay_ms = *delay_ms * 2 > 15000 ? 15000 : *delay_ms * 2;
+	return 1;
+}
+
+
+xmlDoc *
+aws_try_fresh(struct aws *a, const char *action, const struct aws_params *p,
+    struct aws_error *e)
+{
+	long long deadline = cs_now_ms() + 30000;
+	int delay = 500;
+
+	for (;;) {
+		xmlDoc *doc = aws_try(a, action, p, e);
+		size_t n = strlen(e->code);
+
+		if (doc != NULL)
+			return doc;
+		if (strncmp(e->code, "Invalid", 7) != 0 || n < 9 ||
+		    strcmp(e->code + n - 9, ".NotFound") != 0 || !aws_pause(&delay, deadline))
+			return NULL;
+	}
+}
+
+xmlDoc *
+aws_call_fresh(struct aws *a, const char *action, const struct aws_params *p)
+{
+	struct aws_error e;
+
+	return must(aws_try_fresh(a, action, p, &e), action, &e);
 }

@@ -3,7 +3,7 @@
  * name, and lists are <xSet><item>...</item>...</xSet>. */
 #include <string.h>
 
-#include "aws.h"
+#include "aws-xml.h"
 
 static xmlNode *
 first_named(xmlNode *n, const char *name)

@@ -1,8 +1,10 @@
-/* cells.c: cell-range arithmetic shared by every tool. */
+/* cells.c: cell-range arithmetic shared by every tool, and the -n -c -k
+ * options of the tools that take a layout. */
 #include <err.h>
 #include <stdlib.h>
 
 #include "cells.h"
+#include "opt.h"
 
 long long
 cells_size(long long users, long long cells)
@@ -25,17 +27,35 @@ cells_check(long long users, long long cells)
 	return 0;
 }
 
-void
-cells_opt_check(long long users, long long cells, long long cell)
+int
+cells_opt(struct cells_opts *o, int ch, const char *arg)
 {
-	const char *why = cells_check(users, cells);
+	switch (ch) {
+	case 'n':
+		o->users = cs_optnum(ch, arg, 1, CELLS_MAX_USERS);
+		return 1;
+	case 'c':
+		o->cells = cs_optnum(ch, arg, 1, CELLS_MAX_CELLS);
+		return 1;
+	case 'k':
+		o->cell = cs_optnum(ch, arg, 1, CELLS_MAX_CELLS);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+cells_opt_check(const struct cells_opts *o)
+{
+	const char *why = cells_check(o->users, o->cells);
 
 	if (why != NULL) {
-		warnx("-n %lld -c %lld: %s", users, cells, why);
+		warnx("-n %lld -c %lld: %s", o->users, o->cells, why);
 		exit(2);
 	}
-	if (cell > cells) {
-		warnx("-k %lld: there are only %lld cells", cell, cells);
+	if (o->cell > o->cells) {
+		warnx("-k %lld: there are only %lld cells", o->cell, o->cells);
 		exit(2);
 	}
 }

@@ -11,9 +11,20 @@
  * message saying why not. */
 const char *cells_check(long long users, long long cells);
 
-/* For tools taking -n users -c cells [-k cell]: when the layout is invalid
- * or cell (0 = none given) is not one of its cells, print why and exit 2. */
-void cells_opt_check(long long users, long long cells, long long cell);
+/* The options of the tools that split users into cells (gen-users, rg-split). */
+struct cells_opts {
+	long long users;        /* -n */
+	long long cells;        /* -c */
+	long long cell;         /* -k, 0 = none given */
+};
+
+/* Take option ch (n, c or k) with argument arg into o (a number out of
+ * range exits 2); returns 0 when ch is not one of them. */
+int cells_opt(struct cells_opts *o, int ch, const char *arg);
+
+/* After getopt, -n and -c given: when the layout is invalid or -k names no
+ * cell of it, print why and exit 2. */
+void cells_opt_check(const struct cells_opts *o);
 
 /* ceil(users / cells). */
 long long cells_size(long long users, long long cells);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ealloc.h"
 #include "inventory.h"
 #include "lines.h"
 #include "num.h"
@@ -77,9 +78,7 @@ inventory_load(const char *path, struct inventory *inv)
 			    h.cell, h.lo);
 		if (inv->n == cap) {
 			cap = cap ? cap * 2 : 16;
-			inv->host = realloc(inv->host, cap * sizeof *inv->host);
-			if (inv->host == NULL)
-				err(1, "realloc");
+			inv->host = ereallocarray(inv->host, cap, sizeof *inv->host);
 		}
 		inv->host[inv->n++] = h;
 	}

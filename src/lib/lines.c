@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ealloc.h"
 #include "lines.h"
 
 void
@@ -31,8 +32,7 @@ lines_init_block(struct lines *l, FILE *fp, const char *name, size_t max)
 	lines_init(l, fp, name, max);
 	l->block = 1;
 	l->cap = LINES_BLOCK + l->max + 2;
-	if ((l->buf = malloc(l->cap)) == NULL)
-		err(1, "malloc");
+	l->buf = emalloc(l->cap);
 }
 
 /* Block mode of lines_next: find the next '\n' in the buffer, refilling it

@@ -1,5 +1,5 @@
-/* num.c: strtonum-style parsing of decimal numbers with explicit bounds. */
-#include <err.h>
+/* num.c: decimal numbers: strtonum-style parsing with explicit bounds, and
+ * the fast formatting of cs_utoa. */
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -7,11 +7,6 @@
 #include <string.h>
 
 #include "num.h"
-
-const struct option cs_longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
 
 long long
 cs_strtonum(const char *s, long long min, long long max, const char **errstr)
@@ -117,17 +112,4 @@ cs_utoa(char *p, unsigned long long v)
 	} else
 		*--q = (char)('0' + v);
 	return end;
-}
-
-long long
-cs_optnum(int opt, const char *arg, long long min, long long max)
-{
-	const char *errstr;
-	long long v = cs_strtonum(arg, min, max, &errstr);
-
-	if (errstr != NULL) {
-		warnx("-%c: must be a number from %lld to %lld: \"%s\"", opt, min, max, arg);
-		exit(2);
-	}
-	return v;
 }

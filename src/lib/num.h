@@ -3,8 +3,11 @@
 #ifndef CS_NUM_H
 #define CS_NUM_H
 
-#include <getopt.h>
 #include <stddef.h>
+
+/* cs_longopts and cs_optnum, once here, now live in opt.h: included for the
+ * code that still takes them from num.h (cellsrv). */
+#include "opt.h"
 
 /* Parse a whole decimal string into [min, max]. On error returns 0 and sets
  * *errstr to "invalid", "too small" or "too large"; on success *errstr = NULL. */
@@ -14,15 +17,6 @@ long long cs_strtonum(const char *s, long long min, long long max, const char **
  * no spaces. Returns 0 and sets *errstr on error. O(len), no allocation. */
 long long cs_strntonum(const char *s, size_t len, long long min, long long max,
                        const char **errstr);
-
-/* The long options of every tool: --help, answered like -h. For
- * getopt_long(argc, argv, OPTS, cs_longopts, NULL); a tool whose -h means
- * something else (redis-bulkload) keeps its own. */
-extern const struct option cs_longopts[];
-
-/* Parse an argv option into [min, max] or exit 2 with
- * "tool: -X: must be between min and max: "arg"" (usage error). */
-long long cs_optnum(int opt, const char *arg, long long min, long long max);
 
 /* Write the decimal digits of v at p (no NUL, at most 20 bytes) and return
  * the end: the fast path for tools that print millions of numbers. */

@@ -3,6 +3,7 @@
  * Strings are built with open_memstream; allocation failure exits 1. */
 #include <ctype.h>
 #include <err.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "ealloc.h"
+#include "pct.h"
 #include "sigv4.h"
 
 struct sbuf {
@@ -34,25 +37,6 @@ sb_close(struct sbuf *b)
 	if (ferror(b->fp) || fclose(b->fp) == EOF)
 		errx(1, "out of memory");
 	return b->s;
-}
-
-void
-sigv4_encode(FILE *fp, const char *s, size_t n, int keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
-		    (c == '/' && keep_slash))
-			putc(c, fp);
-		else {
-			putc('%', fp);
-			putc(hex[c >> 4], fp);
-			putc(hex[c & 15], fp);
-		}
-	}
 }
 
 void
@@ -93,46 +77,23 @@ canon_path(FILE *fp, const char *path)
 	}
 	for (i = 0; i < nseg; i++) {
 		putc('/', fp);
-		sigv4_encode(fp, seg[i], len[i], 0);
+		pct_fencode(fp, seg[i], len[i], 0);
 	}
 	if (nseg == 0 || (plen > 0 && path[plen - 1] == '/'))
 		putc('/', fp);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /* Percent-decode s[0..n) and encode it again: idempotent for encoded input. */
 static char *
 reencode(const char *s, size_t n)
 {
-	struct sbuf raw, enc;
-	char *r;
-	size_t i;
+	char *raw = emalloc(n), *enc;
+	size_t m = pct_decode_lax(raw, s, n);
 
-	sb_open(&raw);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			putc(hexval(s[i + 1]) * 16 + hexval(s[i + 2]), raw.fp);
-			i += 2;
-		} else
-			putc(s[i], raw.fp);
-	}
-	fflush(raw.fp);
-	sb_open(&enc);
-	sigv4_encode(enc.fp, raw.s, raw.n, 0);
-	free(sb_close(&raw));
-	r = sb_close(&enc);
-	return r;
+	enc = emalloc(3 * m + 1);
+	enc[pct_encode(enc, raw, m)] = '\0';
+	free(raw);
+	return enc;
 }
 
 struct pair {
@@ -159,8 +120,7 @@ canon_query(FILE *fp, const char *q)
 		size_t l = amp ? (size_t)(amp - p) : strlen(p);
 		const char *eq = memchr(p, '=', l);
 		if (l > 0) {
-			if ((pv = reallocarray(pv, np + 1, sizeof *pv)) == NULL)
-				err(1, "sigv4");
+			pv = ereallocarray(pv, np + 1, sizeof *pv);
 			pv[np].k = reencode(p, eq ? (size_t)(eq - p) : l);
 			pv[np].v = eq ? reencode(eq + 1, l - (size_t)(eq - p) - 1) : reencode("", 0);
 			np++;
@@ -219,11 +179,9 @@ canon_headers(FILE *fp, FILE *sh, const struct sigv4_hdr *in, size_t n)
 	struct hdr *h;
 	size_t i, j;
 
-	if ((h = calloc(n ? n : 1, sizeof *h)) == NULL)
-		err(1, "sigv4");
+	h = ecalloc(n, sizeof *h);
 	for (i = 0; i < n; i++) {
-		if ((h[i].name = strdup(in[i].name)) == NULL)
-			err(1, "sigv4");
+		h[i].name = estrdup(in[i].name);
 		for (j = 0; h[i].name[j] != '\0'; j++)
 			h[i].name[j] = (char)tolower((unsigned char)h[i].name[j]);
 		h[i].idx = i;
@@ -305,8 +263,7 @@ sigv4_sign(const struct sigv4_req *r, const struct sigv4_key *k, struct sigv4_ou
 	out->sts = sb_close(&s);
 
 	klen = strlen(k->secret_key) + 4;
-	if ((keybuf = malloc(klen + 1)) == NULL)
-		err(1, "sigv4");
+	keybuf = emalloc(klen + 1);
 	snprintf(keybuf, klen + 1, "AWS4%s", k->secret_key);
 	hmac(keybuf, klen, date, kd);
 	OPENSSL_cleanse(keybuf, klen);

@@ -4,7 +4,6 @@
 #ifndef CS_SIGV4_H
 #define CS_SIGV4_H
 
-#include <stdio.h>
 #include <stddef.h>
 
 struct sigv4_hdr {
@@ -41,11 +40,6 @@ struct sigv4_out {
 int sigv4_sign(const struct sigv4_req *r, const struct sigv4_key *k, struct sigv4_out *out);
 
 void sigv4_out_free(struct sigv4_out *out);
-
-/* Append s[0..n) to fp percent-encoded as SigV4 wants (RFC 3986: unreserved
- * A-Z a-z 0-9 - . _ ~ kept, every other byte %XX upper case); '/' is kept
- * when keep_slash. Also the encoding of EC2 Query parameters. */
-void sigv4_encode(FILE *fp, const char *s, size_t n, int keep_slash);
 
 /* Lower-case hex SHA-256 of p[0..n) into hex[65]. */
 void sigv4_sha256_hex(const void *p, size_t n, char hex[65]);

@@ -1,8 +1,8 @@
-/* io.c: checked close of an output stream. */
+/* fshut.c: checked close of an output stream (see fshut.h). */
 #include <err.h>
 #include <stdio.h>
 
-#include "io.h"
+#include "fshut.h"
 
 void
 fshut(FILE *fp, const char *name)

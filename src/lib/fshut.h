@@ -1,6 +1,6 @@
-/* io.h: closing output for real (sbase fshut): a full disk must fail the tool. */
-#ifndef CS_IO_H
-#define CS_IO_H
+/* fshut.h: closing output for real (sbase fshut): a full disk must fail the tool. */
+#ifndef CS_FSHUT_H
+#define CS_FSHUT_H
 
 #include <stdio.h>
 

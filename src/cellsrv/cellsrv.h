@@ -19,6 +19,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "ealloc.h"
 #include "inventory.h"
 #include "host.h"
 

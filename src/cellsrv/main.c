@@ -18,6 +18,7 @@
 #include "cellsrv.h"
 #include "host.h"
 #include "num.h"
+#include "opt.h"
 
 struct config cfg;
 
@@ -61,7 +62,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: cellsrv -i inventory -k cell [-a addr] [-R redis_addr] "
+	fprintf(fp, "usage: cellsrv -i inventory -k cell [-a addr=inventory] [-R redis_addr=addr] "
 	    "[-p http_port=%d] [-P peer_port=%d] [-r redis_port=%d] [-m max_inflight=%lld] "
 	    "[-b peer_buf_bytes=%lld] [-w send_window=%lld] [-q | -v]\n",
 	    defaults.http_port, defaults.peer_port, defaults.redis_port, defaults.max_inflight,

@@ -162,8 +162,7 @@ peer_start(void)
 {
 	size_t i;
 
-	if ((peers = calloc(inv.n, sizeof *peers)) == NULL)
-		err(1, "calloc");
+	peers = ecalloc(inv.n, sizeof *peers);
 	for (i = 0; i < inv.n; i++) {
 		peers[i].h = &inv.host[i];
 		peers[i].backoff = 50;

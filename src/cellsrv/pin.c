@@ -172,11 +172,9 @@ pin_event(struct bufferevent *bev, short what, void *arg)
 static void
 pin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
-	struct pin *p = calloc(1, sizeof *p);
+	struct pin *p = ecalloc(1, sizeof *p);
 
 	(void)l; (void)sa; (void)salen; (void)arg;
-	if (p == NULL)
-		err(1, "calloc");
 	p->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (p->bev == NULL)
 		errx(1, "bufferevent_socket_new failed");

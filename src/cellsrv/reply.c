@@ -106,8 +106,8 @@ rq_new(struct evhttp_request *req)
 
 	if (q != NULL)
 		rq_free = q->next;
-	else if ((q = malloc(sizeof *q)) == NULL)
-		err(1, "malloc");
+	else
+		q = emalloc(sizeof *q);
 	memset(q, 0, sizeof *q);
 	q->req = req;
 	return q;
@@ -238,8 +238,9 @@ on_user(redisAsyncContext *c, void *r, void *priv)
 	if ((req = reply_start(q, rep, 4)) == NULL)
 		return;
 	n = rep->elements - 4;
-	if ((fr = malloc((n + 1) * sizeof *fr)) == NULL || (a = json_array()) == NULL)
-		err(1, "malloc");
+	fr = ereallocarray(NULL, n + 1, sizeof *fr);
+	if ((a = json_array()) == NULL)
+		errx(1, "json_array failed");
 	for (i = 0; i < n; i++)
 		fr[i] = strtoll(rep->element[4 + i]->str, NULL, 10);
 	qsort(fr, n, sizeof *fr, cmp_ll);

@@ -115,8 +115,7 @@ flush_sends(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what; (void)arg;
 	if (npend == 0)
 		return;
-	if ((b = malloc(sizeof *b)) == NULL)
-		err(1, "malloc");
+	b = emalloc(sizeof *b);
 	b->n = npend;
 	memcpy(b->q, pend, (size_t)npend * sizeof pend[0]);
 	npend = 0;

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "ealloc.h"
 #include "fshut.h"
+#include "invwrite.h"
 #include "num.h"
 #include "opt.h"
 
@@ -316,8 +317,8 @@ launch(struct aws *a, long long k, const char *ami, const char *subnet, const ch
 int
 main(int argc, char *argv[])
 {
-	char ami[64], pub[64], priv[64], group[64], keyname[64], role[32], *keydef = NULL;
-	long long k, deadline, lo, hi;
+	char ami[64], pub[64], priv[64], group[64], keyname[64], role[32], *keydef = NULL, *what;
+	long long k, deadline;
 	int ch, delay = 1000, pending;
 	struct aws *a;
 	const char *why;
@@ -423,16 +424,13 @@ main(int argc, char *argv[])
 			    pending, cfg.o.wait);
 	}
 
-	printf("# cellstress inventory: run %s, region %s, %lld hosts, %lld users\n",
-	    cfg.o.run, aws_config(a)->region, cfg.hosts, cfg.users);
+	what = easprintf("run %s, region %s", cfg.o.run, aws_config(a)->region);
+	inventory_head(stdout, cfg.users, cfg.hosts, what);
+	free(what);
 	printf("# bastion %s %s %s\n", roles[0].priv, roles[0].id,
 	    roles[0].pub[0] ? roles[0].pub : "-");
-	for (k = 1; k <= cfg.hosts; k++) {
-		role_name(k, role, sizeof role);
-		cells_range(cfg.users, cfg.hosts, k, &lo, &hi);
-		printf("%s %s %lld %lld %lld %s %s\n", role, roles[k].priv, k, lo, hi,
-		    roles[k].id, roles[k].pub[0] ? roles[k].pub : "-");
-	}
+	for (k = 1; k <= cfg.hosts; k++)
+		inventory_host(stdout, cfg.users, cfg.hosts, k, roles[k].priv, roles[k].id, roles[k].pub);
 	aws_close(a);
 	free(roles);
 	free(launched);

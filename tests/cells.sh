@@ -2,18 +2,14 @@
 # gen-users -k | redis-bulkload) for the msgclient/checkdb tests and for
 # bench/bench-core.sh. Source tests/lib.sh first (for $T, track, start_redis).
 # cells_setup NCELLS USERS SAME CROSS FIRST_ADDR: cell c on 127.0.3.(FIRST+c-1),
-# inventory in $T/inv, redis pids in RP[c]; cellsrv_start C: CS[c].
+# inventory in $T/inv (cs-inventory's), redis pids in RP[c]; cellsrv_start C: CS[c].
 declare -a ADDR RP CS
 
 cells_setup() {
-	local n=$1 users=$2 same=$3 cross=$4 first=$5 c lo hi size
-	size=$(( (users + n - 1) / n ))
-	: >"$T/inv"
+	local n=$1 users=$2 same=$3 cross=$4 first=$5 c
+	cs-inventory -n "$users" -c "$n" -a 127.0.3 -f "$first" >"$T/inv" || return 1
 	for c in $(seq "$n"); do
 		ADDR[$c]=127.0.3.$((first + c - 1))
-		lo=$(( (c - 1) * size + 1 )) hi=$(( c * size ))
-		[ $hi -gt "$users" ] && hi=$users
-		printf 'h%02d %s %d %d %d\n' "$c" "${ADDR[$c]}" "$c" $lo $hi >>"$T/inv"
 		start_redis "${ADDR[$c]}" 7379 || return 1
 		RP[$c]=$REDIS_PID
 	done

@@ -119,7 +119,7 @@ aws_left() { python3 "$TOP/tests/aws-left.py"; }
 # stop_moto: moto_server takes seconds to exit on SIGTERM (more on a loaded
 # machine than lib.sh's 5 s grace): give it 30 before SIGKILL.
 stop_moto() {
-	kill "$MOTO_PID" 2>/dev/null || return 0
+	kill "${MOTO_PID:-}" 2>/dev/null || return 0
 	for _ in $(seq 300); do kill -0 "$MOTO_PID" 2>/dev/null || return 0; sleep 0.1; done
 	kill -9 "$MOTO_PID" 2>/dev/null; return 0
 }
@@ -159,12 +159,11 @@ start_canned() {
 	export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
 	export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 	CANNED_URL="https://$addr:$port"
-	_scenes=0
 }
 
 scene() {
-	_scenes=$((_scenes + 1))
-	CANNED_PATH="/$1/$_scenes"
+	echo "$1" >>"$T/scenes"     # counted in a file: $(...) subshells too
+	CANNED_PATH="/$1/$(wc -l <"$T/scenes")"
 	export AWS_ENDPOINT_URL="$CANNED_URL$CANNED_PATH"
 }
 

@@ -140,8 +140,8 @@ awsq() { aws "$@" --output text; }
 # port) answering from tests/data/ec2, tracked by PID; its request log is
 # $CANNED_LOG. Exports moto_env's settings, the CA, and AWS's documented
 # example key as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. Then `scene NAME`
-# points AWS_ENDPOINT_URL at a fresh path of scene NAME, and canned_log
-# prints the log lines of that path.
+# points AWS_ENDPOINT_URL at a fresh path of scene NAME (tests/data/ec2/
+# NAME.answers), and canned_log prints the log lines of that path.
 start_canned() {
 	local addr=$1 port
 	port=$(free_port "$addr" "$2") || { diag "no free port on $addr"; return 1; }
@@ -168,3 +168,6 @@ scene() {
 }
 
 canned_log() { awk -F '\t' -v p="$CANNED_PATH" '$1 == p' "$CANNED_LOG"; }
+
+# canned_rid FILE: the request id of the canned error answer FILE.
+canned_rid() { sed -n 's/.*<RequestID>\(.*\)<\/RequestID>.*/\1/p' "$TOP/tests/data/ec2/$1"; }

@@ -113,41 +113,28 @@ probe AWS_MAX_ATTEMPTS=0
 is "$rc" 1 "AWS_MAX_ATTEMPTS=0 is refused"
 
 # Throttling: RequestLimitExceeded / 503 retried, then success or a clear error.
-tp=$(free_port 127.0.5.12 5640)
-python3 "$TOP/tests/throttle-server.py" 127.0.5.12 "$tp" "$TLS/srv.pem" "$TLS/srv.key" 3 "$T/thr.log" &
-track $!
-wait_port 127.0.5.12 "$tp" 10
-kill0 AWS_ENDPOINT_URL=https://127.0.5.12:$tp AWS_MAX_ATTEMPTS=5
+PEER=throttled probe AWS_MAX_ATTEMPTS=5
 is "$rc.$(cat "$T/out")" "0.terminated 0" "throttled 3 times, then answered: success"
-is "$(head -5 "$T/thr.log" | wc -l | tr -d ' ')" 5 "4 DescribeInstances tries + 1 poll reached the server"
-kill0 AWS_ENDPOINT_URL=https://127.0.5.12:$tp AWS_MAX_ATTEMPTS=1
-is "$rc" 0 "no longer throttled: one attempt is enough"
-tp=$(free_port 127.0.5.12 5650)
-python3 "$TOP/tests/throttle-server.py" 127.0.5.12 "$tp" "$TLS/srv.pem" "$TLS/srv.key" 99 "$T/thr2.log" &
-track $!
-wait_port 127.0.5.12 "$tp" 10
-kill0 AWS_ENDPOINT_URL=https://127.0.5.12:$tp AWS_MAX_ATTEMPTS=3
+is "$(canned_log | wc -l | tr -d ' ')" 5 "4 DescribeInstances tries + 1 poll reached the peer"
+kill0 AWS_MAX_ATTEMPTS=1
+is "$rc.$(canned_log | wc -l | tr -d ' ')" "0.7" "no longer throttled: one attempt is enough"
+PEER=throttled-for-good probe AWS_MAX_ATTEMPTS=3
 is "$rc.$(cat "$T/err")" \
-	"1.ec2-kill: DescribeInstances: RequestLimitExceeded: Request limit exceeded. (request id req-3)" \
+	"1.ec2-kill: DescribeInstances: RequestLimitExceeded: Request limit exceeded. (request id $(canned_rid error-RequestLimitExceeded-3.xml))" \
 	"throttled for good: the last error, its request id, exit 1"
-is "$(wc -l <"$T/thr2.log" | tr -d ' ')" 3 "... after exactly AWS_MAX_ATTEMPTS=3 tries"
+is "$(canned_log | wc -l | tr -d ' ')" 3 "... after exactly AWS_MAX_ATTEMPTS=3 tries"
 
 # A status 200 with a document that is no DescribeInstances answer (an error
 # document, a proxy's page) is an error, not an empty answer (ec2-kill said
 # "terminated 0" and exit 0); an error message of several lines is one line.
-for answer in foreign multiline; do
-	tp=$(free_port 127.0.5.12 5660)
-	python3 "$TOP/tests/throttle-server.py" 127.0.5.12 "$tp" "$TLS/srv.pem" "$TLS/srv.key" 0 "$T/$answer.log" $answer &
-	track $!
-	wait_port 127.0.5.12 "$tp" 10
-	kill0 AWS_ENDPOINT_URL=https://127.0.5.12:$tp AWS_MAX_ATTEMPTS=1
-	stop_pid $!
-	case $answer in
-	foreign) want="ec2-kill: DescribeInstances: unexpected response <Response> (want <DescribeInstancesResponse>)" ;;
-	*) want="ec2-kill: DescribeInstances: UnauthorizedOperation: line one line two (request id req-1)" ;;
-	esac
-	is "$rc|$(cat "$T/out")|$(cat "$T/err")" "1||$want" "$answer answer: exit 1, one line, nothing on stdout"
-done
+PEER=foreign probe AWS_MAX_ATTEMPTS=1
+is "$rc|$(cat "$T/out")|$(cat "$T/err")" \
+	"1||ec2-kill: DescribeInstances: unexpected response <Response> (want <DescribeInstancesResponse>)" \
+	"foreign answer: exit 1, one line, nothing on stdout"
+PEER=multiline probe AWS_MAX_ATTEMPTS=1
+is "$rc|$(cat "$T/out")|$(cat "$T/err")" \
+	"1||ec2-kill: DescribeInstances: UnauthorizedOperation: You are not authorized to perform this operation. Encoded authorization failure message: 4GIOHlTkIaWHQD0Q0m6XSnuUMCm-zFcaB2F7Ec0tRJHKZWFpnJpyPPnfYGYpZHfqsPUfqWUaMPYo1L8bNTDAM (request id $(canned_rid error-UnauthorizedOperation.xml))" \
+	"multiline answer: exit 1, one line, nothing on stdout"
 
 # Usage errors exit 2.
 expect_fail 2 "^usage: vpc-make -r run -c operator-cidr" "vpc-make without -c" vpc-make -r x

@@ -26,8 +26,6 @@ param() {
 		sed -n "s/^$2=//p" | sed 's/+/ /g; s/%\([0-9A-Fa-f][0-9A-Fa-f]\)/\\x\1/g' |
 		while IFS= read -r v; do printf '%b\n' "$v"; done
 }
-# rid FILE: the request id of a canned error answer.
-rid() { sed -n 's/.*<RequestID>\(.*\)<\/RequestID>.*/\1/p' "$D/$1"; }
 
 # 1. vpc-make of a new run.
 play vpc-make vpc-make -r $R -c $CIDR
@@ -108,7 +106,7 @@ is "$(calls)" "DescribeVpcs DescribeInstances DescribeSecurityGroups DeleteSecur
 
 play vpc-delete-stuck vpc-delete -r $R -w 1
 is "$rc|$(cat "$T/out")|$(cat "$T/err")" \
-	"1|vpc vpc-053a8f800ac6b7e80|vpc-delete: DeleteSecurityGroup: DependencyViolation: resource sg-0abb4ff75fa536715 has a dependent object (request id $(rid error-DependencyViolation.xml))" \
+	"1|vpc vpc-053a8f800ac6b7e80|vpc-delete: DeleteSecurityGroup: DependencyViolation: resource sg-0abb4ff75fa536715 has a dependent object (request id $(canned_rid error-DependencyViolation.xml))" \
 	"DependencyViolation for good: after -w 1 s, one line naming it, exit 1"
 
 play vpc-delete-busy vpc-delete -r $R
@@ -119,7 +117,7 @@ is "$rc|$(cat "$T/err")|$(calls)" \
 # 5. Error answers: one clear line, exit 1, nothing on stdout.
 play authfailure vpc-make -r $R -c $CIDR
 is "$rc|$(cat "$T/out")|$(cat "$T/err")" \
-	"1||vpc-make: DescribeVpcs: AuthFailure: AWS was not able to validate the provided access credentials (request id $(rid error-AuthFailure.xml))" \
+	"1||vpc-make: DescribeVpcs: AuthFailure: AWS was not able to validate the provided access credentials (request id $(canned_rid error-AuthFailure.xml))" \
 	"AuthFailure (401): one line with the request id, exit 1"
 is "$(calls)" "DescribeVpcs " "... not retried"
 ! grep -q -e "$AWS_SECRET_ACCESS_KEY" "$T/err" "$T/out" "$T/trace"

@@ -14,6 +14,11 @@
 # key id and region from the Authorization header's
 # Credential=KEY/DATE/REGION/ec2/aws4_request; token is "token" when an
 # X-Amz-Security-Token header came; "-" for anything missing.
+# The answers in tests/data/ec2 are moto_server 5.2's to a run "t0612" of the
+# four EC2 tools, made as EC2 writes them (namespace .../2016-11-15/, requestId
+# first, errors as <Response><Errors>, ids of 17 hex digits, TEST-NET public
+# address); what moto does not answer (Debian's images, most errors) is
+# written in the same shapes.
 import http.server
 import os
 import re

@@ -2,10 +2,12 @@
 # bastion) against a local moto_server over TLS with signature checks, and
 # the number of API requests each makes. moto answers in milliseconds, so
 # this measures our client (signing, TLS, XML, waiter pacing), not EC2.
-# Run: make bench-aws [BENCH_HOSTS=40]
+# Run: make bench-aws [BENCH_HOSTS=40] (needs moto: pip install 'moto[server]').
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/moto.sh"
 n=${BENCH_HOSTS:-40}
+why=$(moto_missing)
+[ -z "$why" ] || { echo "bench-aws: $why" >&2; exit 1; }
 moto_fixture 127.0.5.30 5630 >/dev/null
 export CELLSTRESS_AWS_TRACE="$T/trace"
 : >"$T/trace"

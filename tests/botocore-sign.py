@@ -26,7 +26,12 @@ for line in sys.stdin:
     req = AWSRequest(method="POST", url=url, data=dict(pairs),
                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     when = datetime.datetime.strptime(amzdate, "%Y%m%dT%H%M%SZ")
-    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=when):
+    if hasattr(botocore.auth, "get_current_datetime"):
+        clock = mock.patch.object(botocore.auth, "get_current_datetime", return_value=when)
+    else:   # older botocore (Debian 12's python3-botocore) asks datetime.datetime.utcnow()
+        frozen = type("frozen", (datetime.datetime,), {"utcnow": classmethod(lambda cls: when)})
+        clock = mock.patch.object(botocore.auth, "datetime", mock.Mock(datetime=frozen))
+    with clock:
         botocore.auth.SigV4Auth(creds, "ec2", region).add_auth(req)
     prepared = req.prepare()
     sent = prepared.body.decode() if isinstance(prepared.body, bytes) else prepared.body

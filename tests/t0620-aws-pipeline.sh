@@ -4,8 +4,10 @@
 # leaves nothing and writes the cost, destroy after `rm -rf hosts` too. The
 # bastion address is overridden with a loopback one (BASTION_ADDR) so that no
 # ssh ever leaves this machine; SSH_WAIT=0 as moto's instances run no sshd.
+# Skipped, naming what to install, where moto is missing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/moto.sh"
+need_moto
 plan 22
 
 moto_fixture 127.0.5.20 5620

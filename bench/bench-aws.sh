@@ -3,8 +3,8 @@
 # the number of API requests each makes. moto answers in milliseconds, so
 # this measures our client (signing, TLS, XML, waiter pacing), not EC2.
 # Run: make bench-aws [BENCH_HOSTS=40] (needs moto: pip install 'moto[server]').
-. "$TOP/tests/lib.sh"
-. "$TOP/tests/moto.sh"
+. "$TOP/tests/helper/lib.sh"
+. "$TOP/tests/helper/moto.sh"
 n=${BENCH_HOSTS:-40}
 why=$(moto_missing)
 [ -z "$why" ] || { echo "bench-aws: $why" >&2; exit 1; }

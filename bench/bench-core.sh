@@ -11,8 +11,8 @@
 # cellsrv, redis-server and msgclient; reports in $KEEP if set).
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
-. "$TOP/tests/lib.sh"
-. "$TOP/tests/cells.sh"
+. "$TOP/tests/helper/lib.sh"
+. "$TOP/tests/helper/cells.sh"
 CELLS=${CELLS:-4} USERS=${USERS:-10000} SAME=${SAME:-20} CROSS=${CROSS:-10} MSGS=${MSGS:-5}
 CONNS=${CONNS:-16} MCARGS=${MCARGS:-} CSARGS=${CSARGS:-} PERF=${PERF:-0}
 

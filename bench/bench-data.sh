@@ -7,7 +7,7 @@
 #     FLUSHALL between runs, best of $RUNS.
 # Prints figures and the load average; asserts nothing. The machine is shared:
 # re-run it on a quiet machine for numbers to quote.
-. "$TOP/tests/lib.sh"
+. "$TOP/tests/helper/lib.sh"
 RUNS=${RUNS:-3}
 A=127.0.1.210
 P=7379

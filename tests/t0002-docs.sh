@@ -4,7 +4,7 @@
 # --help); no entry names a program that is not there. README.md stays
 # within 250 lines and links every docs/*.md; every link between README.md
 # and docs/*.md (file and #anchor) resolves. Needs no server.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 DOC=$TOP/docs/tools.md
 
 ok "$([ -r "$DOC" ]; echo $?)" "docs/tools.md exists"
@@ -50,5 +50,4 @@ for f in "$TOP"/README.md "$TOP"/docs/*.md; do
 done
 is "$broken" "" "every .md link and #anchor of README.md and docs/ resolves"
 
-plan "$_n"
 done_testing

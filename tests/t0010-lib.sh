@@ -1,3 +1,3 @@
 # t0010-lib: unit tests of src/lib (cell ranges, number parsing, inventory).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 "$BUILD/tests/test-lib"

@@ -1,7 +1,6 @@
 # t0100-gen-users: determinism, graph invariants, degree statistics, -k,
 # small and impossible parameters, usage errors.
-. "$(dirname "$0")/lib.sh"
-plan 44
+. "$(dirname "$0")/helper/lib.sh"
 
 G=$BIN/gen-users
 CHECK=$BUILD/tests/graph-check

@@ -1,8 +1,7 @@
 # t0110-rg-split: -k and -o give back exactly the input, gen-users -k equals
 # gen-users | rg-split -k for every cell, every bad line is refused with its
 # line number and -o never leaves files that look complete.
-. "$(dirname "$0")/lib.sh"
-plan 47
+. "$(dirname "$0")/helper/lib.sh"
 
 G=$BIN/gen-users
 R=$BIN/rg-split

@@ -1,8 +1,7 @@
 # t0120-redis-bulkload: round trip through a real redis-server (read back with
 # redis-cli), both pipelines, re-runs, other data, -f, bad input (nothing
 # written, no summary), unreachable or failing Redis, usage.
-. "$(dirname "$0")/lib.sh"
-plan 70
+. "$(dirname "$0")/helper/lib.sh"
 
 G=$BIN/gen-users
 B=$BIN/redis-bulkload

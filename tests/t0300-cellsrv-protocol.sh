@@ -3,8 +3,7 @@
 # the steps are then called with FCALL as cellsrv would, playing two cells
 # (users 1-3 and 4-6) in one Redis: the lo/hi arguments say which users are
 # local, so a step for the other "cell" comes back as a peer line.
-. "$(dirname "$0")/lib.sh"
-plan 57
+. "$(dirname "$0")/helper/lib.sh"
 
 A=127.0.2.10
 start_redis $A 7379 --enable-debug-command yes || exit 1

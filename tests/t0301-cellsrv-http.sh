@@ -1,8 +1,7 @@
 # t0301-cellsrv-http: cellsrv's HTTP API against a real redis-server: the
 # contract's answers, every kind of bad input (4xx, one-line JSON error,
 # nothing written, the server keeps serving), overload and a lost Redis.
-. "$(dirname "$0")/lib.sh"
-plan 73
+. "$(dirname "$0")/helper/lib.sh"
 
 A=127.0.2.20
 H=http://$A:9500

@@ -3,8 +3,7 @@
 # reconnect), one is killed with SIGKILL mid-run and restarted; a client loop
 # re-sends every message above SendAckId until done. Every message must then
 # be in its inbox exactly once and in order, and restarts must keep state.
-. "$(dirname "$0")/lib.sh"
-plan 17
+. "$(dirname "$0")/helper/lib.sh"
 
 N=12 MSGS=3
 ADDR=(x 127.0.2.30 127.0.2.31 127.0.2.32)

@@ -3,8 +3,7 @@
 # run, then one fault at a time (lost, duplicated, out of order, corrupt,
 # foreign sender, counters off, parked leftovers, missing user, bad outbox).
 # Each fault must fail the check, name the user and count it in its field.
-. "$(dirname "$0")/lib.sh"
-plan 51
+. "$(dirname "$0")/helper/lib.sh"
 
 A=127.0.3.1
 start_redis $A 7379 || exit 1

@@ -5,9 +5,8 @@
 # killed with SIGKILL and started again. Then checkdb on every cell must find
 # every message exactly once and in order; and after corrupting one inbox
 # entry it must fail and name that user.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cells.sh"
-plan 19
+. "$(dirname "$0")/helper/lib.sh"
+. "$(dirname "$0")/helper/cells.sh"
 
 USERS=3000 MSGS=5
 cells_setup 3 $USERS 20 10 10 || exit 1

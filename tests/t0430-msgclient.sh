@@ -4,8 +4,8 @@
 # starts late, progress and
 # summary lines, a finished run re-run, overload (503 + Retry-After), SIGTERM
 # and restart, and a server state that contradicts the plan (409).
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/cells.sh"
+. "$(dirname "$0")/helper/lib.sh"
+. "$(dirname "$0")/helper/cells.sh"
 
 M=3
 cells_setup 1 200 10 0 20 || exit 1

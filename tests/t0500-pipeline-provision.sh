@@ -1,10 +1,9 @@
 # t0500-pipeline-provision: cs-inventory's cell split and checks; make
 # provision (inventory, host dirs, layout), the layout guard, make -n, make -q
 # on stamps, a missing inventory, and destroy twice. Needs no running server.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 FIRST=1
-. "$(dirname "$0")/lib-pipeline.sh"
-plan 24
+. "$(dirname "$0")/helper/pipeline.sh"
 
 # cs-inventory: the contract's ceil split, as a table.
 while IFS='|' read -r args want; do

@@ -3,10 +3,9 @@
 # the reason and fails; the other hosts are deployed. Once the address is
 # free, `make deploy` redoes only that host (stamps and output say so). The
 # cluster's directories are given relative to the tree, as a user would.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 FIRST=31 REL=1
-. "$(dirname "$0")/lib-pipeline.sh"
-plan 13
+. "$(dirname "$0")/helper/pipeline.sh"
 
 run pm provision HOSTS=3 USERS=600 SAME=5 CROSS=3
 ok "$rc" "provision 3 hosts"

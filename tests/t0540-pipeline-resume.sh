@@ -7,11 +7,11 @@
 # the cell is back. Over TRANSPORT=local and ssh
 # (there the killed make drops the ssh connections to the hosts, the seed's
 # case).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 FIRST=41
-. "$(dirname "$0")/lib-pipeline.sh"
+. "$(dirname "$0")/helper/pipeline.sh"
 
-# resume_test TRANSPORT: 11 cases.
+# resume_test TRANSPORT: the killed make, run again, check.
 resume_test() {
 	local tr=$1 mk n alive p p1 before
 	run pm -j3 provision deploy $LAYOUT_T TRANSPORT="$tr"
@@ -64,7 +64,7 @@ resume_test() {
 }
 
 # failed_client_test: a client whose last run exited non-zero (recorded in
-# its msgclient.rc) is started again by the next make run; 2 cases.
+# its msgclient.rc) is started again by the next make run.
 failed_client_test() {
 	local p0
 	read -r p0 <"$T/run/h02/pid/msgclient.pid"

@@ -5,9 +5,9 @@
 # "all running"; `make status` shows each process up or down; the run then
 # finishes and check proves nothing was lost (APPENDFSYNC=always). Over
 # TRANSPORT=local, then the same over ssh.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 FIRST=45
-. "$(dirname "$0")/lib-pipeline.sh"
+. "$(dirname "$0")/helper/pipeline.sh"
 
 pidof_() { cat "$T/run/$1/pid/$2.pid" 2>/dev/null; }
 

@@ -2,9 +2,9 @@
 # user who is not root: cs-sshd started as an unprivileged login user serves
 # ssh and the cs-host ship/sh path as that user, and stop leaves no listener.
 # As root it runs as a login user of its own (see below).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 FIRST=61
-. "$(dirname "$0")/lib-pipeline.sh"
+. "$(dirname "$0")/helper/pipeline.sh"
 
 # As root the test makes its own login user (useradd, removed at exit), so it
 # runs on any machine; the tools run from a copy of bin/ in $T, so the
@@ -26,7 +26,6 @@ else
 fi
 mkdir -p "$T/bin" && cp -p "$BIN"/* "$T/bin/" && chmod -R a+rX "$T/bin"
 UBIN=$T/bin
-plan 6
 trap '"$UBIN/cs-sshd" -d "$S/ssh" -i "$S/inventory" -c "$S/ssh_config" stop >/dev/null 2>&1; _pm_cleanup
 	[ "$made_user" = 1 ] && userdel "$TUSER" 2>/dev/null' EXIT
 

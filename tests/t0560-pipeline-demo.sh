@@ -2,9 +2,9 @@
 # prints the summary and stops everything; KEEP=1 leaves the cluster up
 # answering the API until `make destroy`; all phases in one make command,
 # with -j and without (the plain sequential line must finish too).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 FIRST=71
-. "$(dirname "$0")/lib-pipeline.sh"
+. "$(dirname "$0")/helper/pipeline.sh"
 
 small="HOSTS=2 USERS=400 SAME=4 CROSS=2 MSGS=1"
 run pm demo $small

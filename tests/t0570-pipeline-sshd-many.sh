@@ -1,10 +1,9 @@
 # t0570-pipeline-sshd-many: sshd listens on at most 16 addresses per process,
 # so cs-sshd runs one sshd per 16 hosts; 20 hosts get two, every host answers
 # ssh at its own address, and stop leaves no listener and no sshd.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 FIRST=200
-. "$(dirname "$0")/lib-pipeline.sh"
-plan 6
+. "$(dirname "$0")/helper/pipeline.sh"
 
 S=$T/state/ssh
 cs-inventory -n 200 -c 20 -a "$NET" -f "$FIRST" >"$T/inv"

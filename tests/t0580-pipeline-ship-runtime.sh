@@ -9,10 +9,9 @@
 # same inode and mtime across deploys) and deterministic (a rebuild from
 # tools with other mtimes gives the same bytes).
 # glibc's own libraries are told by dpkg (package libc6), not by cs-runtime.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 NET=127.0.7 FIRST=81
-. "$(dirname "$0")/lib-pipeline.sh"
-plan 46
+. "$(dirname "$0")/helper/pipeline.sh"
 
 L="HOSTS=2 USERS=1000 SAME=6 CROSS=4 MSGS=2"
 RT=$BUILD/runtime

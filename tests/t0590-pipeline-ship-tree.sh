@@ -11,10 +11,9 @@
 # A parent serving a corrupt file, or not serving at all: the child falls
 # back to the control host, says so, and deploys. destroy leaves no cs-serve
 # and no listener.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 NET=127.0.10 FIRST=1
-. "$(dirname "$0")/lib-pipeline.sh"
-plan 54
+. "$(dirname "$0")/helper/pipeline.sh"
 
 L="HOSTS=5 USERS=1000 SAME=6 CROSS=4 MSGS=2"
 V="SHIP_RUNTIME=1 SHIP=tree"

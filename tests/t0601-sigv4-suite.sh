@@ -2,7 +2,7 @@
 # (canonical request, string to sign and Authorization of every case), kept
 # in tests/data/aws-sig-v4-test-suite with its LICENSE and NOTICE; SIGV4_SUITE
 # names another copy.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helper/lib.sh"
 SUITE=${SIGV4_SUITE:-$TOP/tests/data/aws-sig-v4-test-suite}
 # Every case in the suite: a directory holding NAME.req.
 find "$SUITE" -name '*.req' | sort >"$T/cases"

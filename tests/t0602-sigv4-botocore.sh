@@ -5,13 +5,12 @@
 # moto_server, which checks every signature too, or where moto is missing to
 # the canned EC2 peer (tests/aws-canned.py). Skipped where python3 has no
 # botocore, naming what to install.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/moto.sh"
+. "$(dirname "$0")/helper/lib.sh"
+. "$(dirname "$0")/helper/moto.sh"
 python3 -c 'import botocore' 2>/dev/null || {
 	echo "1..0 # SKIP botocore not found by $(command -v python3): apt-get install python3-botocore (or pip install botocore) to compare SigV4 with botocore"
 	exit 0
 }
-plan 10
 
 export CELLSTRESS_AWS_TRACE="$T/trace"
 why=$(moto_missing)
@@ -48,7 +47,7 @@ is "$missing" "" "the trace holds every kind of call that carries tags, blobs, s
 
 compare() {
 	"$BUILD/tests/test-aws-sign" <"$T/trace" >"$T/ours" 2>"$T/ours.err"
-	python3 "$TOP/tests/botocore-sign.py" <"$T/trace" >"$T/boto" 2>"$T/boto.err" || sed "s/^/# /" "$T/boto.err" | tail -5
+	python3 "$TOP/tests/helper/botocore-sign.py" <"$T/trace" >"$T/boto" 2>"$T/boto.err" || sed "s/^/# /" "$T/boto.err" | tail -5
 	is "$(wc -l <"$T/ours").$(wc -l <"$T/boto")" "$n.$n" "$1: both signed all $n requests"
 	if cmp -s "$T/ours" "$T/boto"; then ok 0 "$1: identical Authorization headers"
 	else ok 1 "$1: identical Authorization headers"; diff "$T/ours" "$T/boto" | head -6 | sed 's/^/# /'; fi

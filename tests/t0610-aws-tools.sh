@@ -2,10 +2,9 @@
 # moto_server over TLS that checks every request's SigV4 signature; the
 # result is cross-checked with the aws CLI. Skipped, naming what to install,
 # where moto is missing (t0612 runs the tools against canned answers).
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/moto.sh"
+. "$(dirname "$0")/helper/lib.sh"
+. "$(dirname "$0")/helper/moto.sh"
 need_moto
-plan 60
 
 moto_fixture 127.0.5.10 5610
 R=t0610

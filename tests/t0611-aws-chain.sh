@@ -5,8 +5,8 @@
 # retries with backoff (connection refused, throttling) and usage errors of
 # the EC2 tools. None of that needs moto; the last cases, that moto_server
 # accepts the right key and refuses a wrong one, run where moto is.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/moto.sh"
+. "$(dirname "$0")/helper/lib.sh"
+. "$(dirname "$0")/helper/moto.sh"
 
 start_canned 127.0.5.12 5612 || { ok 1 "canned EC2 peer started"; exit 1; }
 KEY=$AWS_ACCESS_KEY_ID SECRET=$AWS_SECRET_ACCESS_KEY

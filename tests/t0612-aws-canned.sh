@@ -5,8 +5,8 @@
 # carried (CELLSTRESS_AWS_TRACE), also where moto cannot go: instances
 # pending before they run, eventual consistency, DependencyViolation, and
 # answers that are no EC2 answer.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/moto.sh"
+. "$(dirname "$0")/helper/lib.sh"
+. "$(dirname "$0")/helper/moto.sh"
 
 start_canned 127.0.5.14 5614 || { ok 1 "canned EC2 peer started"; exit 1; }
 ssh-keygen -q -t ed25519 -N '' -C cellstress-test -f "$T/id" </dev/null

@@ -5,10 +5,9 @@
 # bastion address is overridden with a loopback one (BASTION_ADDR) so that no
 # ssh ever leaves this machine; SSH_WAIT=0 as moto's instances run no sshd.
 # Skipped, naming what to install, where moto is missing.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/moto.sh"
+. "$(dirname "$0")/helper/lib.sh"
+. "$(dirname "$0")/helper/moto.sh"
 need_moto
-plan 22
 
 moto_fixture 127.0.5.20 5620
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES

@@ -1,7 +1,7 @@
 /* test-aws-sign.c: for each "action<TAB>x-amz-date<TAB>body" line on stdin (a
  * CELLSTRESS_AWS_TRACE file of real tool runs), prints the Authorization
  * header src/lib signs that request with, using the credentials, region and
- * endpoint of the AWS chain: tests/botocore-sign.py prints botocore's. */
+ * endpoint of the AWS chain: tests/helper/botocore-sign.py prints botocore's. */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 #include "lines.h"
 #include "num.h"
 #include "prng.h"
-#include "testhelp.h"
+#include "helper/testhelp.h"
 
 static void
 test_prng(void)

@@ -10,7 +10,7 @@
 #include "inventory.h"
 #include "num.h"
 #include "pct.h"
-#include "testhelp.h"
+#include "helper/testhelp.h"
 
 
 static void

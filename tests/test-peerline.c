@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "peerline.h"
-#include "testhelp.h"
+#include "helper/testhelp.h"
 
 #define USERS 20        /* the cluster's users: FROM and TO bound */
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "plan.h"
-#include "testhelp.h"
+#include "helper/testhelp.h"
 
 
 /* Is s[0..nf*msgs) a valid plan: each (fi, j) once, j = 1, 2, .. per fi? */

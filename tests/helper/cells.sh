@@ -1,6 +1,6 @@
 # cells.sh: a local cluster of cells (redis-server + cellsrv each, data from
 # gen-users -k | redis-bulkload) for the msgclient/checkdb tests and for
-# bench/bench-core.sh. Source tests/lib.sh first (for $T, track, start_redis).
+# bench/bench-core.sh. Source tests/helper/lib.sh first (for $T, track, start_redis).
 # cells_setup NCELLS USERS SAME CROSS FIRST_ADDR: cell c on 127.0.3.(FIRST+c-1),
 # inventory in $T/inv (cs-inventory's), redis pids in RP[c]; cellsrv_start C: CS[c].
 declare -a ADDR RP CS

@@ -1,7 +1,7 @@
 # moto.sh: the EC2 peers of the AWS tests (sourced after lib.sh): a private
 # moto_server that checks every request's SigV4 signature, where moto is
 # installed (pip, not a Debian package), and everywhere a canned peer
-# (tests/aws-canned.py) answering from tests/data/ec2. Both over TLS on
+# (tests/helper/aws-canned.py) answering from tests/data/ec2. Both over TLS on
 # loopback with a CA made by tls_certs, with HOME and the AWS config files in
 # $T, so nothing from the machine's own ~/.aws is read and no real AWS
 # endpoint is ever used.
@@ -114,7 +114,7 @@ start_moto() {
 # aws_left: ids of everything tagged by any cellstress run that is still
 # there (instances not terminated, VPCs, subnets, groups, route tables,
 # gateways, key pairs) and of any VPC 10.0.0.0/16, on one line; "" = none.
-aws_left() { python3 "$TOP/tests/aws-left.py"; }
+aws_left() { python3 "$TOP/tests/helper/aws-left.py"; }
 
 # stop_moto: moto_server takes seconds to exit on SIGTERM (more on a loaded
 # machine than lib.sh's 5 s grace): give it 30 before SIGKILL.
@@ -136,7 +136,7 @@ moto_fixture() {
 # awsq ARGS...: the aws CLI, text output, against the test moto.
 awsq() { aws "$@" --output text; }
 
-# start_canned ADDR PORT: tests/aws-canned.py on ADDR:PORT (or the next free
+# start_canned ADDR PORT: tests/helper/aws-canned.py on ADDR:PORT (or the next free
 # port) answering from tests/data/ec2, tracked by PID; its request log is
 # $CANNED_LOG. Exports moto_env's settings, the CA, and AWS's documented
 # example key as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. Then `scene NAME`
@@ -148,7 +148,7 @@ start_canned() {
 	tls_certs "$addr" || return 1
 	CANNED_LOG="$T/canned.log"
 	: >"$CANNED_LOG"
-	python3 "$TOP/tests/aws-canned.py" "$addr" "$port" "$TLS/srv.pem" "$TLS/srv.key" \
+	python3 "$TOP/tests/helper/aws-canned.py" "$addr" "$port" "$TLS/srv.pem" "$TLS/srv.key" \
 		"$TOP/tests/data/ec2" "$CANNED_LOG" 2>"$T/canned.err" &
 	CANNED_PID=$!
 	track "$CANNED_PID"

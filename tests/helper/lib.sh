@@ -1,4 +1,5 @@
 # lib.sh: TAP helpers for the shell tests, sourced by every tests/t*.sh.
+# (tests/helper/ holds what the tests share; the tests themselves are tests/t*.sh.)
 # Gives: plan, ok, is, run (exit status + output capture), a scratch dir $T
 # removed at exit, and start_redis/stop_pid for servers stopped by PID only.
 set -u

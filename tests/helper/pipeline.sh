@@ -1,11 +1,11 @@
-# lib-pipeline.sh: what the pipeline tests (t05NN) share, sourced after lib.sh.
+# pipeline.sh: what the pipeline tests (t05NN) share, sourced after lib.sh.
 # pm runs the top-level make on a cluster of this test's own: hosts/, results/,
 # run/ and state/ in $T, addresses $NET.$FIRST... of 127.0.4.0/24 and sshd
 # port $SSH_PORT, so a user's cluster (127.0.1.x, ./hosts) is never touched.
 # A client that makes no progress for $STALL s (60) fails its run with the
 # reason, so a stuck phase fails the test in seconds, not minutes.
 # The cluster is destroyed when the test exits, whatever happened.
-: "${FIRST:?set FIRST before sourcing lib-pipeline.sh}"
+: "${FIRST:?set FIRST before sourcing pipeline.sh}"
 NET=${NET:-127.0.4}
 SSH_PORT=${SSH_PORT:-$((2200 + FIRST))}
 # A make run inside `make test` must not inherit the outer make's flags or
@@ -84,7 +84,7 @@ hold() {
 LAYOUT_T="HOSTS=3 USERS=3000 SAME=6 CROSS=4 MSGS=2"
 
 # cycle_test TRANSPORT APPENDFSYNC: the whole pipeline with $LAYOUT_T over
-# TRANSPORT, then destroy; 14 cases.
+# TRANSPORT, then destroy.
 cycle_test() {
 	local tr=$1 fsync=$2 pids left
 	run pm -j3 provision deploy run check report $LAYOUT_T TRANSPORT="$tr" APPENDFSYNC="$fsync"

@@ -26,17 +26,10 @@ MSGS      ?= 5
 SEED      ?= 1
 APPENDFSYNC ?= everysec#          redis appendfsync: always, everysec or no
 STALL     ?= 300#                  s: a client with no progress this long gives up, saying why
-# 1: deploy ships a self-contained runtime (redis-server and the shared
-# libraries with the tools, mk/runtime.mk); local.mk: 0, aws.mk: 1. Like
-# APPENDFSYNC it is not part of the layout: it decides what a deploy ships,
-# each host's deploy replaces the host's whole bin/, and hosts deployed
-# either way run the same programs of the same distribution together.
-SHIP_RUNTIME ?= $(or $(PROVIDER_SHIP_RUNTIME),0)
-# How the archive reaches the hosts (mk/deploy.mk): direct, from this host to
-# each (local.mk's default); tree, from this host to h01 only, every other
-# host from its parent in a tree of fan-out FANOUT (aws.mk's default). Also
-# a deploy-time choice, not recorded in the layout.
-SHIP         ?= $(or $(PROVIDER_SHIP),direct)
+# What deploy ships and how (docs/pipeline.md#what-deploy-ships); deploy-time
+# choices, not part of the layout.
+SHIP_RUNTIME ?= $(or $(PROVIDER_SHIP_RUNTIME),0)# 1: tools + redis-server + their libraries
+SHIP         ?= $(or $(PROVIDER_SHIP),direct)#    direct, or tree (hosts pass it on)
 FANOUT       ?= 3#                SHIP=tree: children per host
 SERVE_IDLE   ?= 60#               SHIP=tree: a host's cs-serve exits after this many s unused
 

@@ -1,33 +1,13 @@
-# deploy.mk: `make deploy`, per host in parallel: ship bin/ (SHIP_RUNTIME=1:
-# the runtime of mk/runtime.mk, with redis-server and lib/), as the archive
-# mk/runtime.mk builds once for every host, and the inventory,
-# then on the host (cs-node deploy) stop what an earlier deploy left, start
-# redis-server on addr:7379 (AOF, appendfsync $(APPENDFSYNC)), generate and
-# load the host's cell there (gen-users -k | redis-bulkload), start cellsrv
-# and wait until /healthz answers. A failure prints
+# deploy.mk: `make deploy`, per host in parallel: ship the archive of bin/
+# (mk/runtime.mk) and the inventory, then on the host (cs-node deploy) start
+# redis-server, load the host's cell and start cellsrv. A failure prints
 # "[h07] deploy failed: REASON"; results/h07/deploy.err holds the rest.
-#
-# How the archive travels, SHIP=:
-#   direct  this host sends it to every host (cs-host ship), in the host's
-#           .deployed recipe, as one stream with the inventory.
-#   tree    this host sends it to h01 only (cs-host put); host k >= 2 reads
-#           it from its parent, host (k-2)/FANOUT+1, whose cs-serve serves it
-#           on its cs-serve port (cs-host fetch: bash's /dev/tcp on the host, checked
-#           against the archive's sha256 made here; on any failure this host
-#           ships it instead, and says so); the inventory always comes from
-#           here. A host's ship is its own stamp, $(RESULTS)/hNN/.shipped:
-#           it is done when the host has bin/ and, if it has children, serves
-#           the archive; a child's ship waits for its parent's, so make -j
-#           runs the tree level by level while each host's deploy proper
-#           (redis, load, cellsrv) starts as soon as its own ship is done.
-#           The deploy removes .shipped when it is done (so `rm .deployed`
-#           ships again, as with direct); .SECONDARY keeps a missing
-#           .shipped from redoing a deployed host. A host whose parent was
-#           deployed before this make started (a failed host redone alone)
-#           gets it from here: its parent may no longer serve.
-# FANOUT 3 by default: 40 hosts are 4 levels (1, 3, 9, 27), 2 would be 6
-# levels for the same bytes sent per parent and level (2 x 6 = 3 x 4
-# archives' time), with more ssh round trips and waits on the path.
+# SHIP=direct sends the archive from here to every host (cs-host ship, in
+# the .deployed recipe); SHIP=tree sends it to h01 only (cs-host put), and
+# every other host reads it from its parent (cs-host fetch), each host's
+# ship its own stamp .shipped so make -j runs the tree level by level.
+# What each step does and why fan-out 3: docs/pipeline.md#how-the-archive-travels-ship,
+# docs/rationale.md.
 
 .PHONY: deploy $(NAMES:%=deploy-%)
 

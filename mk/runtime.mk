@@ -1,26 +1,14 @@
-# runtime.mk: what deploy ships to a host. SHIP_RUNTIME=0 (PROVIDER=local's
-# default): $(BIN) as it is — the host is this machine, or has redis-server
-# and our libraries installed. SHIP_RUNTIME=1 (PROVIDER=aws's default: a fresh
-# Debian AMI has neither redis-server nor libevent, hiredis, jansson...):
-# $(RUNTIME), built here from this machine (the hosts run its distribution):
-#   cs-node and the tools it runs     $(RUNTIME_TOOLS), copies of $(BIN)'s
-#   redis-server, redis-cli           this machine's (REDIS_SERVER=, REDIS_CLI=
-#                                     name others), symlinks resolved
-#   lib/                              every shared library those ELFs need per
-#                                     ldd, glibc's own excepted (cs-runtime)
-# On the host, cs-node runs bin/redis-server and bin/redis-cli when they are
-# there, and puts bin/lib first in LD_LIBRARY_PATH when it is there.
-#
-# Deploy ships neither directory as it is but its archive, built once per
-# build of the directory: $(RUNTIME_TAR) from $(RUNTIME), $(BIN_TAR) from
-# $(BIN). Every host's deploy sends that file unchanged (cs-host ship), so
-# the control host compresses nothing per host; the host gunzips and
-# extracts it as its new bin/.
+# runtime.mk: what deploy ships to a host, as one archive built once per
+# build: $(BIN_TAR) of $(BIN) (SHIP_RUNTIME=0), or $(RUNTIME_TAR) of
+# $(RUNTIME) (SHIP_RUNTIME=1: the host tools, this machine's redis-server
+# and redis-cli, and lib/ with every shared library they need but glibc's,
+# made by cs-runtime). What the host does with it, and why gzip:
+# docs/pipeline.md#what-deploy-ships, docs/rationale.md.
 #
 # $(RUNTIME_STAMP) is rebuilt when a tool, the redis programs found or any
-# library copied changes ($(BUILD)/runtime.d, written by the build, lists
-# the real paths of the system's files, like -MMD does for headers). The build goes into a fresh
-# mktemp directory and replaces $(RUNTIME) only when it is complete.
+# library copied changes ($(BUILD)/runtime.d lists the system's files, as
+# -MMD does for headers). The build goes into a fresh mktemp directory and
+# replaces $(RUNTIME) only when it is complete.
 
 RUNTIME       = $(BUILD)/runtime
 RUNTIME_STAMP = $(BUILD)/runtime.stamp
@@ -60,15 +48,7 @@ test: $(RUNTIME_TAR) $(BIN_TAR) $(RUNTIME_TAR).sha256 $(BIN_TAR).sha256
 # whenever and by whomever they are built; modes are kept. Atomic: written
 # to a mktemp file beside $@ and renamed, so a deploy, or another make
 # building it at the same time, never reads a partial archive.
-# gzip -6, not xz: measured on build/runtime (a 15,882,240-byte tar; this
-# 2-core machine at load 3-4; unpack = `gzip -dc | tar -x`, mean of 3):
-#   gzip -6  6,325,936 bytes, 0.72 s to compress, 0.10 s to unpack
-#   gzip -9  6,291,922 bytes, 2.41 s,             0.10 s
-#   xz -6    4,878,144 bytes, 7.44 s,             0.30 s
-# xz would save 23% of the bytes, but costs 10 times the build time at each
-# rebuild and 3 times the unpack time on every host; and gzip is Essential
-# in Debian, on every host, while xz-utils is of priority standard only,
-# not sure to be on an AMI.
+# gzip -6, not xz: docs/rationale.md#why-gzip-not-xz.
 SHIP_TAR_FLAGS = --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu
 define ship_tar
 	@$(if $(Q),echo "  TAR     $@")

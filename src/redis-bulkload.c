@@ -9,7 +9,7 @@
  * Two pipelines (-m): "resp" formats RESP by hand into one buffer and keeps
  * a non-blocking socket busy in both directions (replies parsed by hiredis'
  * redisReader); "hiredis" appends batches with redisAppendCommandArgv and
- * collects them with redisGetReply. resp is the default (faster, see README).
+ * collects them with redisGetReply. resp is the default (faster: docs/performance.md).
  *
  * Write commands (-w): into an empty database, "restore" (the default) sends
  * per user RESTORE u:U with the DUMP payload of a counter hash that Redis

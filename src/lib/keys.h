@@ -1,26 +1,7 @@
-/* keys.h: the Redis key layout of one cell, in one place. redis-bulkload
- * writes the user records and friend sets; cellsrv's Redis functions (the
- * only writers after load) keep the protocol state; checkdb reads it all.
- * Every key names one user u of the cell; numbers are decimal text.
- *
- *   u:U    hash  SendId SendAckId ReceiveId ClientReceiveId (all 0 at load)
- *                SendId:    highest contiguous client message id accepted
- *                SendAckId: highest contiguous id acknowledged by its receiver
- *                ReceiveId: messages delivered to U, in order (= LLEN i:U)
- *                ClientReceiveId: inbox entries the client said it has read
- *   f:U    set   U's friends (uids)
- *   o:U    list  outbox: entry k-1 is client message k, "F SEQ BODY"
- *                (F the receiver, SEQ the pair sequence U->F); LLEN = SendId
- *   i:U    list  inbox in delivery order, "F SEQ K BODY" (from F, pair
- *                sequence SEQ, F's client message id K); LLEN = ReceiveId
- *   so:U   hash  F -> last pair sequence assigned to U->F
- *   si:U   hash  F -> last pair sequence delivered F->U
- *   ps:U   hash  K -> "F BODY": SENDs received above SendId+1, waiting
- *   pd:U   hash  "F:SEQ" -> "K BODY": DLVs from F received above si+1
- *   pa:U   set   K: ACKs received above SendAckId+1
- *
- * BODY is the message text as given (up to MSG_BODY_MAX bytes, any but NUL); it is
- * always the last field, so split at the first spaces only. */
+/* keys.h: the Redis key layout of one cell, in one place for C (the Lua
+ * functions of src/cellsrv.lua use the same names). What each key holds,
+ * who writes it and why: docs/protocol.md#redis-keys. BODY is always the
+ * last field of an entry, so split at the first spaces only. */
 #ifndef CS_KEYS_H
 #define CS_KEYS_H
 

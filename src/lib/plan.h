@@ -1,4 +1,4 @@
-/* plan.h: msgclient's deterministic message plan (README: msgclient and checkdb). User u
+/* plan.h: msgclient's deterministic message plan (docs/tools.md#msgclient). User u
  * with friends f_0 < f_1 < ... (nf of them) sends msgs messages to each: the
  * nf*msgs slots (friend, j) are put in a shuffled order by a splitmix64
  * stream seeded from (seed, u), then j is renumbered per friend in order of

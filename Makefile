@@ -71,4 +71,4 @@ include mk/deps.mk mk/build.mk mk/cellsrv.mk mk/test.mk
 include mk/pipeline.mk
 include $(PROVIDERS:%=mk/%.mk)
 include mk/runtime.mk mk/provision.mk mk/deploy.mk mk/run.mk mk/check.mk mk/report.mk \
-        mk/heal.mk mk/destroy.mk mk/demo.mk
+        mk/heal.mk mk/chaos.mk mk/destroy.mk mk/demo.mk

@@ -12,7 +12,7 @@ DEPS_PC   = hiredis:libhiredis-dev libevent:libevent-dev jansson:libjansson-dev 
 DEPS_PROG = pkg-config:pkg-config cc:gcc git:git redis-server:redis-server redis-cli:redis-tools \
             ssh:openssh-client scp:openssh-client sshd:openssh-server ssh-keygen:openssh-client \
             gnuplot:gnuplot-nox prove:perl curl:curl ss:iproute2 setsid:util-linux \
-            setpriv:util-linux useradd:passwd python3:python3 bc:bc openssl:openssl
+            setpriv:util-linux useradd:passwd python3:python3 bc:bc openssl:openssl nft:nftables
 DEPS_BENCH = wrk:wrk perf:linux-perf
 
 DEPS_STAMP = build/.deps-ok

@@ -60,7 +60,7 @@ REMOTE_DIR ?= $(PROVIDER_REMOTE_DIR)
 NODE_OPTS = -s $(SAME) -x $(CROSS) -S $(SEED) -m $(MSGS) -f $(APPENDFSYNC) -t $(STALL)
 RESULTS_CMD = $(BIN)/cs-results -r $(RESULTS) -i $(INVENTORY)
 
-PIPELINE_GOALS = provision deploy run check report summary status heal demo \
+PIPELINE_GOALS = provision deploy run check report summary status heal chaos demo \
   $(foreach p,deploy start run check heal status,$(NAMES:%=$p-%))
 
 # The layout guard: a cluster keeps the layout it was provisioned with.

@@ -17,7 +17,7 @@ die() { echo "$prog: $*" >&2; exit 1; }
 usage() {
 	echo "usage: cs-node -n name [-s same=$same] [-x cross=$cross] [-S seed=$seed] [-m msgs=$msgs]" \
 	     "[-f appendfsync=$fsync] [-w wait_secs=$waitsecs] [-I serve_idle_secs=$idle] [-t stall_secs=$stall]" \
-	     "deploy | start | run | check | heal | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
+	     "deploy | start | run | check | heal | fault kill|stop|cont name | fault cut|uncut host | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
@@ -38,8 +38,10 @@ while getopts n:s:x:S:m:f:w:I:t:h ch; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] && [ -n "$name" ] || usage
+[ $# -ge 1 ] && [ -n "$name" ] || usage
 action=$1
+shift
+[ "$action" = fault ] || [ $# -eq 0 ] || usage
 for v in "$same" "$cross" "$seed" "$msgs" "$waitsecs" "$idle" "$stall"; do
 	case $v in ''|*[!0-9]*) die "not a number: \"$v\"" ;; esac
 done
@@ -86,6 +88,7 @@ stop() {
 		if alive "$n"; then
 			read -r pid <"pid/$n.pid"
 			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+			kill -CONT -- "-$pid" 2>/dev/null   # a stopped process acts on TERM only once continued
 			pids="$pids $pid"
 		fi
 	done
@@ -258,6 +261,83 @@ do_run() {
 	[ "$rc" = 0 ] || die "msgclient exited with status $rc: $(grep -v '^#' log/msgclient.log | tail -n 1 | cut -c1-300)"
 }
 
+# label NAME: the program's name for people (redis -> redis-server).
+label() { case $1 in redis) echo redis-server ;; *) echo "$1" ;; esac; }
+
+# stopped NAME: the recorded process is stopped (state T, SIGSTOP).
+stopped() {
+	local pid line
+	read -r pid <"pid/$1.pid" && read -r line <"/proc/$pid/stat" 2>/dev/null || return 1
+	line=${line##*) }
+	[ "${line%% *}" = T ]
+}
+
+# Peer-link cuts (make chaos): nftables rules that drop the TCP link from
+# this host to PEER's peer port, both directions of that one connection
+# (PEER's links to this host are other connections, left alone). Each cut
+# is a table of its own, named by both addresses, so cuts on hosts sharing
+# one machine (loopback) never clash, and uncut deletes only it.
+NFT=nft
+[ "$(id -u)" = 0 ] || NFT="sudo -n nft"
+cut_table() { local t="cellstress_${addr}_$1"; echo "${t//./_}"; }
+cuts() { $NFT list tables 2>/dev/null | sed -n "s/^table inet \(cellstress_${addr//./_}_[0-9_]*\)\$/\1/p"; }
+peer_addr() {
+	local a
+	a=$(awk -v n="$1" '!/^#/ && $1 == n { print $2; exit }' inventory)
+	[ -n "$a" ] || die "inventory: no host $1"
+	[ "$a" != "$addr" ] || die "$1 is this host"
+	echo "$a"
+}
+do_cut() {
+	local pa t
+	pa=$(peer_addr "$1") && t=$(cut_table "$pa") || exit 1
+	command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || die "cutting a link needs nft (Debian package nftables)"
+	PATH=$PATH:/usr/sbin:/sbin
+	$NFT -f - <<-EOF || die "nft could not add table $t (root, or sudo without a password, is needed)"
+	table inet $t {
+		chain out { type filter hook output priority 0; ip saddr $addr ip daddr $pa tcp dport $PORT_PEER drop; ip saddr $pa tcp sport $PORT_PEER ip daddr $addr drop; }
+		chain in { type filter hook input priority 0; ip saddr $pa tcp sport $PORT_PEER ip daddr $addr drop; }
+	}
+	EOF
+}
+do_uncut() {
+	local pa
+	pa=$(peer_addr "$1") || exit 1
+	PATH=$PATH:/usr/sbin:/sbin
+	$NFT delete table inet "$(cut_table "$pa")" 2>/dev/null || true
+}
+uncut_all() {
+	local t
+	PATH=$PATH:/usr/sbin:/sbin
+	for t in $(cuts); do $NFT delete table inet "$t" 2>/dev/null; done
+	return 0
+}
+
+# fault WHAT [ARG]: what make chaos does to a host (one line on stdout says
+# what was done; the nemesis logs it):
+#   kill NAME      SIGKILL the process group of NAME (redis, cellsrv, msgclient)
+#   stop NAME      SIGSTOP it (freeze); cont NAME: SIGCONT
+#   cut PEER       drop this host's peer link to host PEER; uncut PEER: restore
+do_fault() {
+	local what=${1:-} arg=${2:-} pid
+	case $what in
+	kill|stop|cont)
+		case $arg in redis|cellsrv|msgclient) ;; *) usage ;; esac
+		alive "$arg" || die "$(label "$arg") is not running"
+		read -r pid <"pid/$arg.pid"
+		case $what in
+		kill) kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" ;;
+		stop) kill -STOP -- "-$pid" 2>/dev/null || kill -STOP "$pid" ;;
+		cont) kill -CONT -- "-$pid" 2>/dev/null || kill -CONT "$pid" ;;
+		esac || die "kill -$what $pid failed"
+		echo "fault: $what $(label "$arg") pid $pid"
+		;;
+	cut)   [ -n "$arg" ] || usage; do_cut "$arg"; echo "fault: cut the peer link to $arg" ;;
+	uncut) [ -n "$arg" ] || usage; do_uncut "$arg"; echo "fault: restored the peer link to $arg" ;;
+	*) usage ;;
+	esac
+}
+
 # running_run: a run is in progress here: the client was started and has
 # not finished with status 0.
 running_run() {
@@ -273,8 +353,17 @@ running_run() {
 # client (which carries on from the server's state). One line saying what
 # it restarted, or that all was running. Safe at any time, idempotent.
 do_heal() {
-	local did="" t0 kb
+	local did="" t0 kb n pid
 	[ -d redis ] || die "not deployed here (no redis/): make deploy-$name"
+	# A process frozen with SIGSTOP (a nemesis that died, an operator's
+	# ^Z) counts as down to everyone else: continue it.
+	for n in redis cellsrv msgclient; do
+		alive "$n" && stopped "$n" || continue
+		read -r pid <"pid/$n.pid"
+		kill -CONT -- "-$pid" 2>/dev/null || kill -CONT "$pid"
+		did="${did:+$did, }$(label "$n") was stopped: continued"
+	done
+	[ -n "$(cuts)" ] && { uncut_all; did="${did:+$did, }peer link cut: restored"; }
 	if ! alive redis; then
 		listening "$addr" $PORT_REDIS && die "redis-server is down and $addr:$PORT_REDIS is taken by another process"
 		kb=$(du -sk redis 2>/dev/null | cut -f1)
@@ -318,7 +407,10 @@ do_status() {
 	for n in redis cellsrv msgclient cs-serve; do
 		label=$n
 		[ $n = redis ] && label=redis-server
-		if alive "$n"; then
+		if alive "$n" && stopped "$n"; then
+			read -r pid <"pid/$n.pid"
+			out="$out, $label STOPPED (pid $pid, SIGSTOP: make heal continues it)"
+		elif alive "$n"; then
 			read -r pid <"pid/$n.pid"
 			out="$out, $label up (pid $pid, $(uptime_of "$pid"))"
 		elif [ $n = msgclient ] && [ -s msgclient.rc ]; then
@@ -330,6 +422,7 @@ do_status() {
 			out="$out, $label DOWN"
 		fi
 	done
+	[ -n "${addr:-}" ] && [ -n "$(cuts 2>/dev/null)" ] && out="$out, peer link cut ($(cuts | sed 's/^cellstress_[0-9_]*_\([0-9]*_[0-9]*_[0-9]*_[0-9]*\)$/\1/; s/_/./g' | paste -sd' '))"
 	echo "status: ${out#, }"
 }
 
@@ -339,8 +432,9 @@ start)  whoami; do_start ;;
 run)    whoami; do_run ;;
 check)  whoami; do_check ;;
 heal)   whoami; do_heal ;;
+fault)  whoami; do_fault "$@" ;;
 serve)  whoami; do_serve ;;
-stop)   stop msgclient cellsrv redis cs-serve ;;
-status) do_status ;;
+stop)   stop msgclient cellsrv redis cs-serve; ( whoami 2>/dev/null && [ -n "$(cuts)" ] && uncut_all ); true ;;
+status) ( whoami 2>/dev/null ) && whoami; do_status ;;
 *)      usage ;;
 esac

@@ -171,6 +171,21 @@ do_report() {
 			printf "| %s | %s | %s | %s | %s |\n", h, v["users"], v["relations"], v["seconds"], v["deploy_seconds"] }'
 	done
 	echo
+	if [ -s "$res/chaos.log" ]; then
+		echo "## Chaos"
+		echo
+		echo "The nemesis of \`make chaos\` ($(sed -n '1s/^# cs-chaos //p' "$res/chaos.log")):"
+		echo
+		grep -v '^#' "$res/chaos.log" | cut -d' ' -f2- | sed 's/^/    /'
+		if [ -s "$res/chaos.txt" ]; then
+			echo
+			sed -n '1{s/^/| /; s/$/ |/; p; s/[^|]*/---/g; s/^---/|/; p}' "$res/chaos.txt" | sed '2s/|---|/|---|/'
+			sed -n '2,/^rate/{/^rate/!{s/^/| /; s/$/ |/; p}}' "$res/chaos.txt"
+			echo
+			sed -n '/^rate/,$p' "$res/chaos.txt" | sed 's/$/  /'
+		fi
+		echo
+	fi
 	echo "## Hosts"
 	echo
 	checks "$@" | awk -v inv="${inv:-/dev/null}" '

@@ -5,7 +5,7 @@
 # printed from their defaults (an option given before --help does not
 # change them), and the defaults shown are the ones used. Needs no server.
 . "$(dirname "$0")/helper/lib.sh"
-TOOLS="gen-users rg-split cellsrv msgclient checkdb vpc-make ec2-run ec2-kill vpc-delete cs-sshconfig
+TOOLS="gen-users rg-split cellsrv msgclient checkdb vpc-make ec2-run ec2-kill vpc-delete cs-sshconfig cs-chaos
 	cs-inventory cs-host cs-node cs-results cs-runtime cs-serve cs-sshd"
 CTOOLS="gen-users rg-split redis-bulkload cellsrv msgclient checkdb vpc-make ec2-run ec2-kill
 	vpc-delete cs-serve"

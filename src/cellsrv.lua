@@ -286,16 +286,21 @@ local function cs_peer(_, args)
 	return r
 end
 
--- cs_user U: {SendId, SendAckId, ReceiveId, ClientReceiveId, friend...}.
+-- cs_user U: {SendId, SendAckId, ReceiveId, ClientReceiveId, N, friend
+-- x N, acked...}: the acked are the ids above SendAckId already
+-- acknowledged (pa:U, at most window of them), which a client need not
+-- send again.
 local function cs_user(_, args)
 	call = redis.call
 	local u = args[1]
 	local h = call('HMGET', 'u:' .. u, 'SendId', 'SendAckId', 'ReceiveId',
 	    'ClientReceiveId')
 	if not h[1] then return redis.error_reply('NOUSER unknown user') end
-	local r = {tonumber(h[1]), tonumber(h[2]), tonumber(h[3]), tonumber(h[4]) or 0}
 	local f = call('SMEMBERS', 'f:' .. u)
+	local r = {tonumber(h[1]), tonumber(h[2]), tonumber(h[3]), tonumber(h[4]) or 0, #f}
 	for i = 1, #f do r[#r + 1] = f[i] end
+	local a = call('SMEMBERS', 'pa:' .. u)
+	for i = 1, #a do r[#r + 1] = a[i] end
 	return r
 end
 

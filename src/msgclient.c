@@ -1,18 +1,22 @@
 /* msgclient: the load client of one cell. Plays users lo..hi of the cell
  * against the cell's cellsrv, as the seed's client did: fetch each user's
  * friends and counters, send msgs messages to every friend in the user's
- * shuffled plan order (plan.h), re-send whatever is above SendAckId when
- * acks stall, then wait until the user has received all it must. All state
- * that matters is on the server: a killed msgclient started again carries on
- * from the users' counters, and a restarted cellsrv is survived by backing
- * off and reconnecting.
+ * shuffled plan order (plan.h), re-send what is above SendAckId and not
+ * known acked when acks stall, then wait until the user has received all it
+ * must. All state that matters is on the server: a killed msgclient started
+ * again carries on from the users' counters, and a restarted cellsrv is
+ * survived by backing off and reconnecting.
  *
  * One thread, one libevent loop; C keep-alive HTTP/1.1 connections (evhttp
- * client), one request in flight on each. Every user has at most one
- * request in flight, so its messages reach the server in id order and
- * nothing is parked there in the normal case. Users ready to act wait in a
- * FIFO; users waiting for acks or receives sleep in a second FIFO (constant
- * delay, so it is sorted by wake time) and poll GET /api/user/U. */
+ * client, leaving from the cell's own address), one request in flight on
+ * each. Every user has at most one request in flight, so its messages reach
+ * the server in id order and nothing is parked there in the normal case.
+ * Users ready to act wait in a FIFO; users waiting for acks or receives
+ * sleep and poll GET /api/user/U, in one FIFO per poll pause (the pause
+ * doubles while polls show nothing new; a constant delay per FIFO keeps
+ * each sorted by wake time); users whose next message goes to a cell that
+ * cellsrv said it cannot reach wait in that cell's FIFO, and one of them
+ * tries again after Retry-After. */
 #include <sys/resource.h>
 
 #include <err.h>
@@ -38,9 +42,12 @@
 #include "num.h"
 #include "opt.h"
 #include "plan.h"
+#include "sockopt.h"
 
 #define FRIENDS_MAX 100000      /* friends accepted in a GET user answer */
 #define RESEND_MAX  30.0        /* s: longest pause between fruitless re-send rounds */
+#define RESEND_SLICE 16         /* re-sends before the counters are read again */
+#define POLL_LEVELS 4           /* poll pauses: -P, doubled up to 3 times */
 
 static struct config {
 	const char *inventory;
@@ -92,9 +99,16 @@ struct user {
 	long long    cursor;      /* next id of a re-send round, 0 = none */
 	double       progress;    /* last time ack_id moved or a round began */
 	double       rs;          /* re-send after this long without progress */
+	long long   *acked;       /* ids above ack_id acked (server's "Acked"), ascending */
+	size_t       nacked;
+	int          slice;       /* re-sends in this slice of the round */
+	long long    mark;        /* acks known when the slice began */
+	int          fresh;       /* counters read since the slice began */
+	int          plevel;      /* poll pause: cfg.poll << plevel */
+	long long    probe;       /* trying this cell for its waiting users */
 	double       wake;        /* sleeping until */
 	int          poll;        /* woke up: fetch the counters first */
-	struct user *link;        /* ready or sleep FIFO */
+	struct user *link;        /* ready, sleep or cell FIFO */
 };
 
 struct fifo {
@@ -108,6 +122,7 @@ struct conn {
 	struct user  *u;          /* request in flight for u, or NULL */
 	int           kind;
 	long long     k;          /* message id of a SEND */
+	long long     cell;       /* the cell of its receiver */
 	int           resend;     /* that SEND is a re-send */
 	int           backoff;    /* ms, after a connection error */
 	struct event *timer;      /* pause (back off, Retry-After) */
@@ -122,11 +137,19 @@ static struct user       *users;
 static long long          nusers;
 static struct conn       *conns;
 static struct conn       *idle;
-static struct fifo        ready, sleeping;
+static struct fifo        ready, sleeping[POLL_LEVELS];
 static uint32_t          *scratch;
 static size_t             scratch_cap;
 static char               hosthdr[96];
 static double             t_start;
+
+/* Per cell of the inventory: SENDs to its users were answered 503 by
+ * cellsrv because its link there is down or full. */
+static struct cellwait {
+	double      until;        /* no SEND to it before this time */
+	int         probing;      /* one user is trying it */
+	struct fifo wait;         /* users whose next new message goes there */
+} *cellw;
 
 static struct {
 	long long done, failed;
@@ -190,9 +213,19 @@ update(struct user *u, long long s, long long a, long long r, double t)
 	u->recv_id = r;
 }
 
+/* u's request is answered: if it was trying a cell, it no longer is. */
+static void
+probe_end(struct user *u)
+{
+	if (u->probe != 0)
+		cellw[u->probe - 1].probing = 0;
+	u->probe = 0;
+}
+
 static void
 finish(struct user *u, int state)
 {
+	probe_end(u);
 	u->state = state;
 	if (state == U_DONE)
 		st.done++;
@@ -200,8 +233,11 @@ finish(struct user *u, int state)
 		st.failed++;
 	free(u->fr);
 	free(u->plan);
+	free(u->acked);
 	u->fr = NULL;
 	u->plan = NULL;
+	u->acked = NULL;
+	u->nacked = 0;
 	if (st.done + st.failed == nusers)
 		event_base_loopexit(base, NULL);
 }
@@ -216,8 +252,8 @@ fail(struct user *u, const char *fmt, const char *what)
 static void
 sleep_user(struct user *u, double t)
 {
-	u->wake = t + cfg.poll;
-	push(&sleeping, u);
+	u->wake = t + cfg.poll * (1 << u->plevel);
+	push(&sleeping[u->plevel], u);
 }
 
 static void pump(void);
@@ -268,6 +304,15 @@ request(struct conn *c, struct user *u, int kind, const char *path)
 		errx(1, "evhttp_make_request failed");
 }
 
+/* The cell of uid (its friends may live in any cell). */
+static long long
+cell_of(long long uid)
+{
+	const struct host *h = inventory_owner(&inv, uid);
+
+	return h ? h->cell : 0;
+}
+
 static void
 send_msg(struct conn *c, struct user *u, long long k, int resend)
 {
@@ -278,16 +323,78 @@ send_msg(struct conn *c, struct user *u, long long k, int resend)
 	snprintf(path, sizeof path, "/api/c/%lld/%lld/%lld/?message=%lld-%lld-%u",
 	    u->uid, f, k, u->uid, f, s->j);
 	c->k = k;
+	c->cell = cell_of(f);
 	c->resend = resend;
 	request(c, u, R_SEND, path);
 }
 
+/* The cell of the receiver of u's message k. */
+static long long
+cell_of_msg(const struct user *u, long long k)
+{
+	return cell_of(u->fr[u->plan[k - 1].fi]);
+}
+
+/* May u send to cell now? Not while cellsrv said it cannot reach it, or
+ * while another user tries it. */
+static int
+cell_open(const struct user *u, long long cell, double t)
+{
+	const struct cellwait *w = &cellw[cell - 1];
+
+	return cell == 0 || u->probe == cell || (w->until <= t && !w->probing);
+}
+
+/* Is k in u's known-acked ids? O(log nacked). */
+static int
+known_acked(const struct user *u, long long k)
+{
+	size_t a = 0, b = u->nacked;
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (u->acked[m] == k)
+			return 1;
+		if (u->acked[m] < k)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return 0;
+}
+
+/* Acks u is known to have: SendAckId and the acked ids above it. */
+static long long
+acks_known(const struct user *u)
+{
+	long long n = u->ack_id;
+	size_t i;
+
+	for (i = 0; i < u->nacked; i++)
+		n += u->acked[i] > u->ack_id;
+	return n;
+}
+
+/* The next id of u's re-send round from its cursor: above SendAckId, sent,
+ * not known acked, to a cell it may send to; 0 when there is none. */
+static long long
+resend_next(const struct user *u, double t)
+{
+	long long k = u->cursor > u->ack_id ? u->cursor : u->ack_id + 1;
+
+	for (; k < u->next; k++)
+		if (!known_acked(u, k) && cell_open(u, cell_of_msg(u, k), t))
+			return k;
+	return 0;
+}
+
 /* Give u its next step on c (u has no request in flight). Returns 0 when a request
- * went out, -1 when u went to sleep or finished instead. */
+ * went out, -1 when u went to sleep, waits for a cell or finished instead. */
 static int
 act(struct conn *c, struct user *u, double t)
 {
 	char path[96];
+	long long k, cell;
 
 	if (diag.active) {
 		snprintf(path, sizeof path, "/api/inbox/%lld?from=0&limit=%lld", u->uid, u->n);
@@ -307,22 +414,40 @@ act(struct conn *c, struct user *u, double t)
 			finish(u, U_DONE);
 		return -1;
 	}
-	/* A re-send round: every id above SendAckId sent so far. */
+	/* A re-send round: the ids above SendAckId sent so far and not known
+	 * acked, oldest first, in slices of RESEND_SLICE; a slice follows
+	 * another only when the counters read after it show more acks. */
 	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= u->rs) {
 		u->cursor = u->ack_id + 1;
 		u->progress = t;
 		u->rs = u->rs * 2 > RESEND_MAX ? RESEND_MAX : u->rs * 2;
+		u->slice = 0;
+		u->mark = acks_known(u);
+		u->fresh = 0;
 	}
-	if (u->cursor != 0) {
-		if (u->cursor <= u->ack_id)
-			u->cursor = u->ack_id + 1;
-		if (u->cursor < u->next) {
-			send_msg(c, u, u->cursor, 1);
+	if (u->cursor != 0 && u->slice >= RESEND_SLICE && u->fresh) {
+		if (acks_known(u) > u->mark) {
+			u->slice = 0;
+			u->mark = acks_known(u);
+			u->fresh = 0;
+		} else
+			u->cursor = 0;
+	}
+	if (u->cursor != 0 && u->slice < RESEND_SLICE) {
+		if ((k = resend_next(u, t)) != 0) {
+			u->cursor = k;
+			u->slice++;
+			send_msg(c, u, k, 1);
 			return 0;
 		}
 		u->cursor = 0;
 	}
 	if (u->next <= u->n && u->next <= u->ack_id + cfg.window) {
+		cell = cell_of_msg(u, u->next);
+		if (!cell_open(u, cell, t)) {
+			push(&cellw[cell - 1].wait, u);
+			return -1;
+		}
 		send_msg(c, u, u->next, 0);
 		return 0;
 	}
@@ -348,17 +473,43 @@ pump(void)
 	}
 }
 
+/* The user record's "Acked" (absent from an older cellsrv): the ids above
+ * SendAckId a that are acked, ascending, none above SendId s. */
+static int
+take_acked(struct user *u, json_t *ja, long long a, long long s)
+{
+	json_t *v;
+	size_t i, n = json_array_size(ja);
+
+	if (ja != NULL && !json_is_array(ja))
+		return -1;
+	if (n > u->nacked)
+		u->acked = ereallocarray(u->acked, n, sizeof *u->acked);
+	u->nacked = 0;
+	json_array_foreach(ja, i, v) {
+		json_int_t k = json_integer_value(v);
+		if (!json_is_integer(v) || k <= a || k > s || (i > 0 && k <= u->acked[i - 1]))
+			return -1;
+		u->acked[u->nacked++] = k;
+	}
+	return 0;
+}
+
 /* The user's answer: friends and counters. 0 or -1 with *why set. */
 static int
 take_user(struct user *u, json_t *j, double t, const char **why)
 {
 	json_t *fa = json_object_get(j, "friends"), *v;
 	json_int_t s, a, r, id;
-	size_t i, nf;
+	size_t i, nf, nacked0 = u->nacked;
 
 	if (json_unpack(j, "{s:I,s:I,s:I,s:I}", "UserId", &id, "SendId", &s, "SendAckId", &a,
 	    "ReceiveId", &r) != 0 || !json_is_array(fa) || id != u->uid) {
 		*why = "malformed user record";
+		return -1;
+	}
+	if (take_acked(u, json_object_get(j, "Acked"), a, s) < 0) {
+		*why = "malformed Acked ids";
 		return -1;
 	}
 	if (u->state == U_FETCH) {
@@ -392,7 +543,13 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 		st.sent0 += s;
 		u->rs = cfg.resend;
 		u->progress = t;
-	}
+	} else if (s == u->send_id && a == u->ack_id && r == u->recv_id && u->nacked == nacked0) {
+		/* Nothing new: poll less often. */
+		if (u->plevel < POLL_LEVELS - 1)
+			u->plevel++;
+	} else
+		u->plevel = 0;
+	u->fresh = 1;
 	update(u, s, a, r, t);
 	return 0;
 }
@@ -421,16 +578,6 @@ retry_after(struct evhttp_request *req)
 		return 1;
 	v = cs_strtonum(h, 0, 60, &errstr);
 	return errstr ? 1 : (int)v;
-}
-
-
-/* The cell of uid (its friends may live in any cell). */
-static long long
-cell_of(long long uid)
-{
-	const struct host *h = inventory_owner(&inv, uid);
-
-	return h ? h->cell : 0;
 }
 
 /* An inbox answer of the stall diagnosis: count u's messages per friend;
@@ -483,7 +630,10 @@ diag_start(void)
 
 	diag.missing = ecalloc(inv.n, sizeof *diag.missing);
 	diag.unacked = ecalloc(inv.n, sizeof *diag.unacked);
-	ready.head = ready.tail = sleeping.head = sleeping.tail = NULL;
+	memset(&ready, 0, sizeof ready);
+	memset(sleeping, 0, sizeof sleeping);
+	for (i = 0; i < (long long)inv.n; i++)
+		memset(&cellw[i], 0, sizeof cellw[i]);
 	for (i = 0; i < nusers; i++) {
 		struct user *u = &users[i];
 
@@ -585,6 +735,33 @@ diag_report(void)
 		    cfg.stall, nusers - st.done - st.failed, nusers);
 }
 
+/* The "cell" of a 503 answer: cellsrv cannot reach that cell (its link
+ * there is down or full), so SENDs to it wait; 0 when the whole server is
+ * unavailable. */
+static long long
+unreachable_cell(struct evhttp_request *req)
+{
+	struct evbuffer *b = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(b);
+	json_t *j = json_loadb((const char *)evbuffer_pullup(b, (ev_ssize_t)len), len, 0, NULL);
+	json_int_t cell = json_integer_value(json_object_get(j, "cell"));
+
+	json_decref(j);
+	return cell >= 1 && cell <= (json_int_t)inv.n ? cell : 0;
+}
+
+/* A SEND to cell went through: its waiting users may send again. */
+static void
+cell_reached(long long cell)
+{
+	struct cellwait *w = &cellw[cell - 1];
+	struct user *u;
+
+	w->until = 0;
+	while ((u = pop(&w->wait)) != NULL)
+		push(&ready, u);
+}
+
 static void
 on_response(struct evhttp_request *req, void *arg)
 {
@@ -594,6 +771,7 @@ on_response(struct evhttp_request *req, void *arg)
 	double t = cs_now();
 	const char *why = NULL;
 	json_t *j = NULL;
+	long long cell;
 
 	if (code == 200)
 		st.t_answer = t;
@@ -604,6 +782,7 @@ on_response(struct evhttp_request *req, void *arg)
 		pump();
 		return;
 	}
+	probe_end(u);
 	if (code == 200) {
 		struct evbuffer *b = evhttp_request_get_input_buffer(req);
 		size_t len = evbuffer_get_length(b);
@@ -625,10 +804,20 @@ on_response(struct evhttp_request *req, void *arg)
 						u->cursor++;
 				} else if (u->next == c->k)
 					u->next++;
+				if (c->cell != 0 && (cellw[c->cell - 1].until != 0 ||
+				    cellw[c->cell - 1].wait.head != NULL))
+					cell_reached(c->cell);
 			}
 			push(&ready, u);
 		}
 		c->backoff = 0;
+		conn_idle(c);
+	} else if (code == 503 && c->kind == R_SEND && (cell = unreachable_cell(req)) != 0) {
+		/* This cell only: its SENDs wait, the connection goes on. */
+		st.http503++;
+		snprintf(st.last_error, sizeof st.last_error, "HTTP 503 for cell %lld", cell);
+		cellw[cell - 1].until = t + retry_after(req);
+		push(&ready, u);
 		conn_idle(c);
 	} else if (code == 0 || code >= 500) {
 		/* Connection refused or reset, timeout, overload: try again later. */
@@ -671,17 +860,31 @@ on_response(struct evhttp_request *req, void *arg)
 	pump();
 }
 
-/* Every 10 ms: wake the users whose poll is due. */
+/* Every 10 ms: wake the users whose poll is due; where a cell's
+ * Retry-After has passed, one of its waiting users tries it. */
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	double t = cs_now();
+	size_t i;
 
 	(void)fd; (void)what; (void)arg;
-	while (sleeping.head != NULL && sleeping.head->wake <= t) {
-		struct user *u = pop(&sleeping);
-		u->poll = 1;
-		push(&ready, u);
+	for (i = 0; i < POLL_LEVELS; i++)
+		while (sleeping[i].head != NULL && sleeping[i].head->wake <= t) {
+			struct user *u = pop(&sleeping[i]);
+			u->poll = 1;
+			push(&ready, u);
+		}
+	for (i = 0; i < inv.n; i++) {
+		struct cellwait *w = &cellw[i];
+		struct user *u;
+
+		if (w->wait.head != NULL && !w->probing && w->until <= t) {
+			u = pop(&w->wait);
+			u->probe = (long long)i + 1;
+			w->probing = 1;
+			push(&ready, u);
+		}
 	}
 	pump();
 }
@@ -747,6 +950,7 @@ main(int argc, char *argv[])
 	struct timeval tv;
 	struct event_config *evcfg;
 	struct rusage ru;
+	const char *src;
 	long long i;
 	double secs;
 	int ch;
@@ -779,6 +983,10 @@ main(int argc, char *argv[])
 	if (cfg.addr == NULL)
 		cfg.addr = self->addr;
 	snprintf(hosthdr, sizeof hosthdr, "%s:%d", cfg.addr, cfg.port);
+	/* Leave from the cell's own address, as its cellsrv does, when this
+	 * machine has it (not when run from elsewhere with -a). */
+	src = cs_addr_local(self->addr) ? self->addr : NULL;
+	cellw = ecalloc(inv.n, sizeof *cellw);
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -804,6 +1012,8 @@ main(int argc, char *argv[])
 		c->evcon = evhttp_connection_base_new(base, NULL, cfg.addr, (unsigned short)cfg.port);
 		if (c->evcon == NULL)
 			errx(1, "evhttp_connection_base_new %s:%d failed", cfg.addr, cfg.port);
+		if (src != NULL)
+			evhttp_connection_set_local_address(c->evcon, src);
 		evhttp_connection_set_timeout(c->evcon, (int)cfg.req_timeout);
 		evhttp_connection_set_retries(c->evcon, 0);
 		c->timer = evtimer_new(base, conn_timer, c);
@@ -845,8 +1055,10 @@ main(int argc, char *argv[])
 	for (i = 0; i < nusers; i++) {
 		free(users[i].fr);
 		free(users[i].plan);
+		free(users[i].acked);
 	}
 	free(users);
+	free(cellw);
 	free(conns);
 	free(scratch);
 	free(diag.missing);

@@ -26,7 +26,7 @@ ok $? "logs one line 'listening on ADDR:9500'"
 get() { curl -s -o "$T/body" -w '%{http_code}' "$H$1"; printf ' %s' "$(cat "$T/body")"; }
 
 is "$(get /api/user/1)" \
-	'200 {"UserId":1,"SendId":0,"SendAckId":0,"ReceiveId":0,"ClientReceiveId":0,"friends":[2,3]}' \
+	'200 {"UserId":1,"SendId":0,"SendAckId":0,"ReceiveId":0,"ClientReceiveId":0,"friends":[2,3],"Acked":[]}' \
 	"user record with friends sorted"
 is "$(get '/api/c/1/2/1/?message=hi%20there')" '200 {"UserId":1,"SendId":1,"SendAckId":1,"ReceiveId":0}' \
 	"SEND answers the sender's counters"

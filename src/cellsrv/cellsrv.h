@@ -44,6 +44,7 @@ extern struct config {
 	long long   max_inflight; /* Redis calls in flight before 503 */
 	long long   peer_buf;    /* bytes queued to one peer before 503 */
 	long long   window;      /* SEND ids above SendAckId; DLVs parked past si */
+	int         link_timeout; /* ms: a peer link silent this long is down */
 	int         verbose;     /* 0 quiet, 1 info, 2 debug */
 } cfg;
 
@@ -59,8 +60,20 @@ void logmsg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 extern int       redis_ready;  /* connected, functions loaded */
 extern long long inflight;     /* calls in flight; a cs_sendv counts its SENDs */
 
+/* What keeps Redis from taking calls, by kind (/metrics counts each). */
+enum { RF_REFUSED, RF_DROPPED, RF_LOADING, RF_BUSY, RF_NOFUNC, RF_OTHER, RF_N };
+extern const char *const redis_fault_name[RF_N];
+
 void redis_start(void);        /* connect, and reconnect whenever it is lost */
 void redis_stop(void);         /* the calls in flight get a NULL reply */
+
+/* Why Redis is not ready, one line ("redis loading"). */
+const char *redis_why(void);
+
+/* The RF_ kind of a reply that says Redis cannot take calls now (NULL: the
+ * connection is gone; LOADING, BUSY, ...), or -1: a call may be made
+ * again once Redis is ready. */
+int redis_fault(const redisReply *r);
 
 /* Issue one call; fn gets (reply or NULL, priv). Returns -1 when the
  * connection cannot take it. The caller adds the call to inflight. */
@@ -88,8 +101,10 @@ extern struct peer *peers;     /* peers[cell-1]; self's unused */
 void peer_start(void);         /* connect to every other cell */
 void peer_stop(void);
 
-/* Is the link to uid's cell up, with cfg.peer_buf bytes queued? */
-int peer_full(long long uid);
+/* Can a DLV for uid leave now? 0 when uid is of this cell, or its
+ * cell's link is up with less than cfg.peer_buf bytes queued; else that
+ * cell, and *why says what is wrong. */
+long long peer_blocked(long long uid, const char **why);
 
 /* Forward the items a function returned (peerline.h): a D or an A to the
  * cell it is for, unless that link is down or full; an a ends a latency
@@ -101,7 +116,10 @@ void forward(redisReply **item, size_t n, double t);
 
 void pin_listen(void);         /* listen on the peer port, or exit */
 void pin_stop(void);           /* close the listener and the links */
-void pins_resume(void);        /* read again what paused for Redis */
+
+/* Make again the calls Redis failed, then read again what paused for
+ * Redis. */
+void pins_resume(void);
 
 /* http.c */
 
@@ -153,9 +171,13 @@ void reply_json(struct evhttp_request *req, int code, json_t *j);
 void reply_err(struct evhttp_request *req, int code, const char *msg);
 void reply_text(struct evhttp_request *req, int code, const char *type);
 
+/* 503 + Retry-After, {"error":"not ready: WHY"}: Redis cannot take calls
+ * (redis_why). */
+void reply_unready(struct evhttp_request *req);
+
 /* Map a function's error reply to an HTTP status. A reply of another shape
  * (an array cut short by a counter that is no number in a damaged record)
- * has no text: 500. NULL (Redis went away): 503. */
+ * has no text: 500. NULL (Redis went away) or a fault (redis_fault): 503. */
 void reply_redis_err(struct evhttp_request *req, const redisReply *rep);
 
 /* The reply callbacks of cs_user and cs_inbox calls (priv: the rq). */
@@ -169,6 +191,8 @@ extern struct stats {
 	unsigned long long accepted, delivered, dup_dlv, acked;
 	unsigned long long http[600];
 	unsigned long long redis_calls, redis_errors, peer_bad, peer_in;
+	unsigned long long redis_faults[RF_N], redis_reconnects;
+	unsigned long long peer_retried;  /* cs_peer calls made again */
 	unsigned long long peer_far;  /* DLVs dropped by cs_peer: too far ahead */
 	unsigned long long lat_buckets[16], lat_count;
 	double             lat_sum;

@@ -102,7 +102,7 @@ static int
 busy(struct evhttp_request *req)
 {
 	if (!redis_ready) {
-		reply_err(req, 503, "redis unavailable");
+		reply_unready(req);
 		return 1;
 	}
 	if (inflight >= cfg.max_inflight) {
@@ -119,7 +119,8 @@ http_send(struct evhttp_request *req, const char *path, const char *query)
 	static char body[MSG_BODY_MAX];
 	const char *m;
 	size_t mlen, i;
-	long long u, f, k;
+	long long u, f, k, cell;
+	const char *why;
 	long blen;
 	int code, ascii = 1;
 	struct rq *q;
@@ -172,8 +173,10 @@ http_send(struct evhttp_request *req, const char *path, const char *query)
 	}
 	if (busy(req))
 		return;
-	if (peer_full(f)) {
-		reply_err(req, 503, "peer link full");
+	/* Nothing is written for a DLV that could not leave: the client
+	 * sends it again later, and no gap opens in its acks meanwhile. */
+	if ((cell = peer_blocked(f, &why)) != 0) {
+		reply_json(req, 503, json_pack("{s:s,s:I}", "error", why, "cell", (json_int_t)cell));
 		return;
 	}
 	q = rq_new(req);
@@ -271,11 +274,14 @@ http_cb(struct evhttp_request *req, void *arg)
 	else if (strncmp(path, "/api/user/", 10) == 0)
 		http_user(req, path + 10);
 	else if (strcmp(path, "/healthz") == 0) {
+		struct evbuffer *b = evhttp_request_get_output_buffer(req);
 		if (redis_ready) {
-			evbuffer_add(evhttp_request_get_output_buffer(req), "ok\n", 3);
+			evbuffer_add(b, "ok\n", 3);
 			reply_text(req, 200, "text/plain");
-		} else
-			reply_err(req, 503, "redis unavailable");
+		} else {
+			evbuffer_add_printf(b, "not ready: %s\n", redis_why());
+			reply_text(req, 503, "text/plain");
+		}
 	} else if (strcmp(path, "/metrics") == 0) {
 		metrics_text(evhttp_request_get_output_buffer(req));
 		reply_text(req, 200, "text/plain; version=0.0.4");

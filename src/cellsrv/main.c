@@ -30,6 +30,7 @@ static const struct config defaults = {
 	.max_inflight = 4096,
 	.peer_buf = 8 << 20,
 	.window = 65536,
+	.link_timeout = 5000,
 	.verbose = 1,
 };
 
@@ -64,9 +65,9 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: cellsrv -i inventory -k cell [-a addr=inventory] [-R redis_addr=addr] "
 	    "[-p http_port=%d] [-P peer_port=%d] [-r redis_port=%d] [-m max_inflight=%lld] "
-	    "[-b peer_buf_bytes=%lld] [-w send_window=%lld] [-q | -v]\n",
+	    "[-b peer_buf_bytes=%lld] [-w send_window=%lld] [-t link_timeout_ms=%d] [-q | -v]\n",
 	    defaults.http_port, defaults.peer_port, defaults.redis_port, defaults.max_inflight,
-	    defaults.peer_buf, defaults.window);
+	    defaults.peer_buf, defaults.window, defaults.link_timeout);
 	exit(status);
 }
 
@@ -78,7 +79,7 @@ main(int argc, char *argv[])
 	int ch;
 
 	cfg = defaults;
-	while ((ch = getopt_long(argc, argv, "a:b:hi:k:m:P:p:qR:r:vw:", cs_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:b:hi:k:m:P:p:qR:r:t:vw:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
 		case 'b': cfg.peer_buf = cs_optnum(ch, optarg, 4096, 1LL << 34); break;
@@ -90,6 +91,7 @@ main(int argc, char *argv[])
 		case 'q': cfg.verbose = 0; break;
 		case 'R': cfg.redis_addr = optarg; break;
 		case 'r': cfg.redis_port = (int)cs_optnum(ch, optarg, 1, 65535); break;
+		case 't': cfg.link_timeout = (int)cs_optnum(ch, optarg, 100, 3600000); break;
 		case 'v': cfg.verbose = 2; break;
 		case 'w': cfg.window = cs_optnum(ch, optarg, 1, 1LL << 30); break;
 		case 'h': usage(stdout, 0); break;

@@ -99,6 +99,18 @@ metrics_text(struct evbuffer *b)
 	    "# TYPE cellsrv_peer_dropped_far_total counter\ncellsrv_peer_dropped_far_total %llu\n",
 	    st.delivered, st.dup_dlv, st.acked, inflight, st.redis_calls, st.redis_errors,
 	    redis_ready, st.peer_in, st.peer_bad, st.peer_far);
+	evbuffer_add_printf(b,
+	    "# HELP cellsrv_redis_reconnects_total connections to Redis made after the first.\n"
+	    "# TYPE cellsrv_redis_reconnects_total counter\ncellsrv_redis_reconnects_total %llu\n"
+	    "# HELP cellsrv_redis_faults_total what kept Redis from taking calls, each time.\n"
+	    "# TYPE cellsrv_redis_faults_total counter\n", st.redis_reconnects);
+	for (i = 0; i < RF_N; i++)
+		evbuffer_add_printf(b, "cellsrv_redis_faults_total{kind=\"%s\"} %llu\n",
+		    redis_fault_name[i], st.redis_faults[i]);
+	evbuffer_add_printf(b,
+	    "# HELP cellsrv_peer_retried_calls_total cs_peer calls made again after a Redis fault.\n"
+	    "# TYPE cellsrv_peer_retried_calls_total counter\ncellsrv_peer_retried_calls_total %llu\n",
+	    st.peer_retried);
 	for (m = 0; m < 5; m++) {
 		static const char *name[] = { "peer_up gauge", "peer_connects_total counter",
 		    "peer_reconnects_total counter", "peer_lines_out_total counter",

@@ -1,17 +1,23 @@
 /* peer.c: cellsrv's outgoing links, one TCP connection to every other cell,
  * which only this side writes (pin.c reads the other cells' links to this
- * one). Each is connected at start and reconnected after a backoff that
- * doubles up to 2 s. forward() writes to them what the Redis functions
+ * one). Each leaves from the host's address, is connected at start and
+ * reconnected after a backoff that doubles up to 2 s. A link is down when
+ * its connect, or data or keepalive probes on it, go unanswered for
+ * cfg.link_timeout ms (TCP_USER_TIMEOUT, keepalive, and the same timeout on
+ * a write that cannot proceed), so a peer whose packets vanish is seen
+ * within seconds. forward() writes to the links what the Redis functions
  * return for other cells; a line for a link that is down or full is
  * dropped, and the client's re-send brings it back. */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <err.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -19,6 +25,7 @@
 
 #include "cellsrv.h"
 #include "peerline.h"
+#include "sockopt.h"
 
 struct peer *peers;
 
@@ -41,14 +48,18 @@ peer_retry_cb(evutil_socket_t fd, short what, void *arg)
 	peer_connect(arg);
 }
 
+/* p's link is lost (why), or could not be made: try again later. */
 static void
-peer_down(struct peer *p)
+peer_down(struct peer *p, const char *why)
 {
 	struct timeval tv;
 
 	if (p->up)
-		logmsg(1, "peer %s (cell %lld) %s:%d down", p->h->name, p->h->cell,
-		    p->h->addr, cfg.peer_port);
+		logmsg(1, "peer %s (cell %lld) %s:%d down: %s", p->h->name, p->h->cell,
+		    p->h->addr, cfg.peer_port, why);
+	else
+		logmsg(2, "peer %s (cell %lld) %s:%d: %s", p->h->name, p->h->cell,
+		    p->h->addr, cfg.peer_port, why);
 	p->up = 0;
 	if (p->bev != NULL)
 		bufferevent_free(p->bev);
@@ -64,9 +75,8 @@ peer_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct peer *p = arg;
 
+	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
-		int one = 1;
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		p->up = 1;
 		p->connects++;
 		p->backoff = 50;
@@ -74,8 +84,12 @@ peer_event(struct bufferevent *bev, short what, void *arg)
 		    p->h->addr, cfg.peer_port);
 		return;
 	}
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		peer_down(p);
+	if (what & BEV_EVENT_TIMEOUT)
+		peer_down(p, p->up ? "no write for the link timeout" : "connect timed out");
+	else if (what & BEV_EVENT_EOF)
+		peer_down(p, "closed by the peer");
+	else if (what & BEV_EVENT_ERROR)
+		peer_down(p, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
 /* The other side never writes: anything read is discarded. */
@@ -88,22 +102,36 @@ peer_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
+/* Connect p from the host's address (bound before connect), with the
+ * link's liveness options set; a connect or a write that makes no
+ * progress for cfg.link_timeout ms ends in BEV_EVENT_TIMEOUT. */
 static void
 peer_connect(struct peer *p)
 {
+	struct timeval tv = { cfg.link_timeout / 1000, cfg.link_timeout % 1000 * 1000 };
 	struct sockaddr_in sin;
+	int fd, one = 1;
 
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(cfg.peer_port);
 	inet_pton(AF_INET, p->h->addr, &sin.sin_addr);
-	p->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		err(1, "socket");
+	if (cs_bind_source(fd, cfg.addr) < 0 || cs_sock_liveness(fd, cfg.link_timeout) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) {
+		peer_down(p, strerror(errno));
+		close(fd);
+		return;
+	}
+	p->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (p->bev == NULL)
 		errx(1, "bufferevent_socket_new failed");
 	bufferevent_setcb(p->bev, peer_read, NULL, peer_event, p);
+	bufferevent_set_timeouts(p->bev, NULL, &tv);
 	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sin, sizeof sin) < 0)
-		peer_down(p);
+		peer_down(p, "connect failed");
 }
 
 /* Bytes queued on p's link. */
@@ -113,12 +141,20 @@ peer_queued(const struct peer *p)
 	return (long long)evbuffer_get_length(bufferevent_get_output(p->bev));
 }
 
-int
-peer_full(long long uid)
+long long
+peer_blocked(long long uid, const char **why)
 {
 	struct peer *p = peer_of(uid);
 
-	return p != NULL && p->up && peer_queued(p) >= cfg.peer_buf;
+	if (p == NULL)
+		return 0;
+	if (!p->up)
+		*why = "peer link down";
+	else if (peer_queued(p) >= cfg.peer_buf)
+		*why = "peer link full";
+	else
+		return 0;
+	return p->h->cell;
 }
 
 /* O(total item length). */

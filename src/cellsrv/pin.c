@@ -2,12 +2,18 @@
  * writes this cell's own). They are only read: complete lines, in batches
  * of up to PEER_BATCH, each batch one cs_peer call, whose reply is
  * forwarded in turn. A bad line is counted and skipped; a line too long
- * closes the link. Reading pauses while Redis is away or has
- * cfg.max_inflight calls in flight, and resumes when it has half as many. */
+ * closes the link. Reading pauses while Redis is not ready or has
+ * cfg.max_inflight calls in flight, and resumes when it has half as many:
+ * TCP then holds the lines back at the sender. Nothing read is lost to a
+ * Redis fault: a batch keeps its lines until Redis has answered it, and
+ * one that failed for a fault (redis_fault) is called again, first thing
+ * once Redis is ready. Links get keepalive and cfg.link_timeout, so a
+ * link from a peer that vanished is closed. */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <err.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +26,7 @@
 
 #include "cellsrv.h"
 #include "peerline.h"
+#include "sockopt.h"
 
 #define PEER_BATCH  256                /* peer lines per FCALL */
 #define BATCH_BYTES (PEER_BATCH * (size_t)PEERLINE_MAX) /* read at most */
@@ -31,19 +38,40 @@ struct pin {
 	int                 paused;   /* reading stopped: Redis saturated */
 };
 
+/* The lines of one cs_peer call, kept until Redis has answered it. */
+struct batch {
+	struct batch *next;    /* in the retry queue */
+	size_t        len;
+	char          line[];  /* complete lines */
+};
+
 static struct pin *pins;
 static struct evconnlistener *listener;
+static struct batch *retry_head, *retry_tail;  /* calls Redis failed */
 
 static void
 on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 {
 	redisReply *rep = r;
+	struct batch *b = priv;
 
-	(void)c; (void)priv;
+	(void)c;
 	redis_reply_seen(rep, 1);
-	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+	if (redis_fault(rep) >= 0) {
+		/* Not applied, or maybe applied (the connection went away):
+		 * cs_peer is idempotent, so it is called again. */
+		b->next = NULL;
+		if (retry_tail)
+			retry_tail->next = b;
+		else
+			retry_head = b;
+		retry_tail = b;
+		return;
+	}
+	free(b);
+	if (rep->type == REDIS_REPLY_ERROR)
 		logmsg(1, "cs_peer: %s", rep->str);
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 4)
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 4)
 		return;
 	st.delivered += (unsigned long long)rep->element[0]->integer;
 	st.acked += (unsigned long long)rep->element[1]->integer;
@@ -65,64 +93,97 @@ pin_close(struct pin *p)
 	free(p);
 }
 
-/* Parse complete lines of in (at most PEER_BATCH) into one cs_peer call,
+/* The arguments of one cs_peer call: FCALL cs_peer 0 lo hi window, then
+ * up to 6 per line. */
+static const char *argv[6 + PEER_BATCH * 6];
+static size_t      alen[6 + PEER_BATCH * 6];
+static int         argc, items;
+
+/* Parse the complete lines at buf (len bytes, up to PEER_BATCH good ones)
+ * into argv; bad lines are counted (unless again: seen before) and
+ * skipped. Returns the bytes of the lines taken, 0 when buf holds no
+ * complete line. O(len). */
+static size_t
+batch_parse(const char *buf, size_t len, int again)
+{
+	/* pct_decode needs room for the encoded length (up to 3 KiB) */
+	static char bodies[PEER_BATCH][3 * MSG_BODY_MAX];
+	static char lo[24], hi[24], win[24];
+	size_t off = 0;
+	int i;
+
+	snprintf(lo, sizeof lo, "%lld", self->lo);
+	snprintf(hi, sizeof hi, "%lld", self->hi);
+	snprintf(win, sizeof win, "%lld", cfg.window);
+	argv[0] = "FCALL"; alen[0] = 5;
+	argv[1] = "cs_peer"; alen[1] = 7;
+	argv[2] = "0"; alen[2] = 1;
+	argv[3] = lo; alen[3] = strlen(lo);
+	argv[4] = hi; alen[4] = strlen(hi);
+	argv[5] = win; alen[5] = strlen(win);
+	argc = 6;
+	items = 0;
+	while (items < PEER_BATCH) {
+		const char *ls = buf + off, *nl = memchr(ls, '\n', len - off);
+		struct peerline pl;
+
+		if (nl == NULL)
+			break;
+		off = (size_t)(nl - buf) + 1;
+		if (peerline_parse(&pl, ls, (size_t)(nl - ls), inv.users, bodies[items]) != NULL) {
+			if (!again) {
+				st.peer_bad++;
+				logmsg(2, "peer: bad line ignored: \"%.*s\"",
+				    (int)(nl - ls > 60 ? 60 : nl - ls), ls);
+			}
+			continue;
+		}
+		for (i = 0; i < pl.nf; i++) {
+			argv[argc] = pl.f[i];
+			alen[argc++] = pl.fl[i];
+		}
+		items++;
+	}
+	return off;
+}
+
+/* Call cs_peer for the lines of b (again: a call Redis failed before).
+ * Returns 0, or -1 when Redis cannot take it (b is not consumed). */
+static int
+batch_call(struct batch *b, int again)
+{
+	batch_parse(b->line, b->len, again);
+	if (redis_call(on_peer_reply, b, argc, argv, alen) < 0)
+		return -1;
+	inflight++;
+	if (again)
+		st.peer_retried++;
+	return 0;
+}
+
+/* Turn complete lines of in (at most PEER_BATCH) into one cs_peer call,
  * as long as there are lines and Redis takes calls. */
 static void
 pin_read(struct bufferevent *bev, void *arg)
 {
-	/* FCALL cs_peer 0 lo hi window, then up to 6 arguments per line */
-	static const char *argv[6 + PEER_BATCH * 6];
-	static size_t len[6 + PEER_BATCH * 6];
-	/* pct_decode needs room for the encoded length (up to 3 KiB) */
-	static char bodies[PEER_BATCH][3 * MSG_BODY_MAX];
-	static char lo[24], hi[24], win[24];
 	struct pin *p = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	for (;;) {
-		size_t avail = evbuffer_get_length(in), off = 0;
+		size_t avail = evbuffer_get_length(in), off;
 		size_t take = avail < BATCH_BYTES ? avail : BATCH_BYTES;
-		int argc, items = 0, i;
+		struct batch *b;
 		char *buf;
 
 		if (avail == 0)
 			return;
-		if (!redis_ready || inflight >= cfg.max_inflight) {
+		if (!redis_ready || inflight >= cfg.max_inflight || retry_head != NULL) {
 			bufferevent_disable(bev, EV_READ);
 			p->paused = 1;
 			return;
 		}
 		buf = (char *)evbuffer_pullup(in, (ev_ssize_t)take);
-		snprintf(lo, sizeof lo, "%lld", self->lo);
-		snprintf(hi, sizeof hi, "%lld", self->hi);
-		snprintf(win, sizeof win, "%lld", cfg.window);
-		argv[0] = "FCALL"; len[0] = 5;
-		argv[1] = "cs_peer"; len[1] = 7;
-		argv[2] = "0"; len[2] = 1;
-		argv[3] = lo; len[3] = strlen(lo);
-		argv[4] = hi; len[4] = strlen(hi);
-		argv[5] = win; len[5] = strlen(win);
-		argc = 6;
-		while (items < PEER_BATCH) {
-			char *ls = buf + off, *nl = memchr(ls, '\n', take - off);
-			struct peerline pl;
-
-			if (nl == NULL)
-				break;
-			off = (size_t)(nl - buf) + 1;
-			if (peerline_parse(&pl, ls, (size_t)(nl - ls), inv.users, bodies[items]) != NULL) {
-				st.peer_bad++;
-				logmsg(2, "peer: bad line ignored: \"%.*s\"",
-				    (int)(nl - ls > 60 ? 60 : nl - ls), ls);
-				continue;
-			}
-			for (i = 0; i < pl.nf; i++) {
-				argv[argc] = pl.f[i];
-				len[argc++] = pl.fl[i];
-			}
-			items++;
-		}
-		if (off == 0) {
+		if ((off = batch_parse(buf, take, 0)) == 0) {
 			if (take >= PEERLINE_MAX) {
 				logmsg(1, "peer: line too long, closing link");
 				pin_close(p);
@@ -131,14 +192,18 @@ pin_read(struct bufferevent *bev, void *arg)
 		}
 		if (items > 0) {
 			st.peer_in += (unsigned long long)items;
-			if (redis_call(on_peer_reply, NULL, argc, argv, len) == 0) {
-				inflight++;
-			} else {
+			b = emalloc(sizeof *b + off);
+			b->len = off;
+			memcpy(b->line, buf, off);
+			if (redis_call(on_peer_reply, b, argc, argv, alen) < 0) {
 				/* Redis went away: keep the lines for later. */
+				free(b);
+				st.peer_in -= (unsigned long long)items;
 				bufferevent_disable(bev, EV_READ);
 				p->paused = 1;
 				return;
 			}
+			inflight++;
 		}
 		evbuffer_drain(in, off);
 	}
@@ -148,7 +213,20 @@ void
 pins_resume(void)
 {
 	struct pin *p, *next;
+	struct batch *b;
 
+	while ((b = retry_head) != NULL && redis_ready && inflight < cfg.max_inflight) {
+		if ((retry_head = b->next) == NULL)
+			retry_tail = NULL;
+		if (batch_call(b, 1) < 0) {
+			if ((b->next = retry_head) == NULL)
+				retry_tail = b;
+			retry_head = b;
+			return;
+		}
+	}
+	if (retry_head != NULL)
+		return;
 	for (p = pins; p != NULL; p = next) {
 		next = p->next;
 		if (!p->paused)
@@ -175,6 +253,8 @@ pin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, in
 	struct pin *p = ecalloc(1, sizeof *p);
 
 	(void)l; (void)sa; (void)salen; (void)arg;
+	if (cs_sock_liveness(fd, cfg.link_timeout) < 0)
+		logmsg(1, "peer link: keepalive: %s", strerror(errno));
 	p->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (p->bev == NULL)
 		errx(1, "bufferevent_socket_new failed");
@@ -207,6 +287,12 @@ pin_listen(void)
 void
 pin_stop(void)
 {
+	struct batch *b;
+
+	while ((b = retry_head) != NULL) {
+		retry_head = b->next;
+		free(b);
+	}
 	while (pins != NULL)
 		pin_close(pins);
 	evconnlistener_free(listener);

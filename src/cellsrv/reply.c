@@ -4,6 +4,7 @@
  * notices the client going away; the Redis replies of cs_user and
  * cs_inbox, and the functions' errors, turned into answers. */
 #include <err.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,9 +42,9 @@ dump_cb(const char *buf, size_t size, void *data)
 }
 
 /* Add the Date header from a string made once a second (evhttp would
- * format it for every reply). */
+ * format it for every reply), and to a 503 Retry-After. */
 static void
-add_date(struct evhttp_request *req)
+add_headers(struct evhttp_request *req, int code)
 {
 	static char date[64];
 	static time_t last;
@@ -56,6 +57,8 @@ add_date(struct evhttp_request *req)
 		last = t;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Date", date);
+	if (code == 503)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
 }
 
 void
@@ -77,9 +80,7 @@ reply_json(struct evhttp_request *req, int code, json_t *j)
 		evbuffer_add(b, "\n", 1);
 	}
 	json_decref(j);
-	add_date(req);
-	if (code == 503)
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+	add_headers(req, code);
 	st.http[code]++;
 	evhttp_send_reply(req, code, reason(code), NULL);
 }
@@ -93,7 +94,7 @@ reply_err(struct evhttp_request *req, int code, const char *msg)
 void
 reply_text(struct evhttp_request *req, int code, const char *type)
 {
-	add_date(req);
+	add_headers(req, code);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
 	st.http[code]++;
 	evhttp_send_reply(req, code, reason(code), NULL);
@@ -159,7 +160,7 @@ int
 rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv, const size_t *len)
 {
 	if (redis_call(fn, q, argc, argv, len) < 0) {
-		reply_err(q->req, 503, "redis unavailable");
+		reply_unready(q->req);
 		rq_put(q);
 		return -1;
 	}
@@ -169,10 +170,19 @@ rq_call(struct rq *q, redisCallbackFn *fn, int argc, const char **argv, const si
 }
 
 void
+reply_unready(struct evhttp_request *req)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof msg, "not ready: %s", redis_why());
+	reply_err(req, 503, msg);
+}
+
+void
 reply_redis_err(struct evhttp_request *req, const redisReply *rep)
 {
-	if (rep == NULL)
-		reply_err(req, 503, "redis unavailable");
+	if (redis_fault(rep) >= 0)
+		reply_unready(req);
 	else if ((rep->type != REDIS_REPLY_ERROR && rep->type != REDIS_REPLY_STRING) ||
 	    rep->str == NULL) {
 		logmsg(1, "redis: unexpected reply (type %d, %zu elements)", rep->type,
@@ -224,34 +234,51 @@ reply_start(struct rq *q, redisReply *rep, size_t min)
 	return req;
 }
 
+/* A JSON array of the n numbers of items (strings), ascending. */
+static json_t *
+sorted_ids(redisReply **item, size_t n)
+{
+	long long *v = ereallocarray(NULL, n + 1, sizeof *v);
+	json_t *a;
+	size_t i;
+
+	if ((a = json_array()) == NULL)
+		errx(1, "jansson: out of memory");
+	for (i = 0; i < n; i++)
+		v[i] = item[i]->type == REDIS_REPLY_STRING ? strtoll(item[i]->str, NULL, 10) :
+		    item[i]->integer;
+	qsort(v, n, sizeof *v, cmp_ll);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	free(v);
+	return a;
+}
+
 void
 on_user(redisAsyncContext *c, void *r, void *priv)
 {
 	redisReply *rep = r;
 	struct rq *q = priv;
 	struct evhttp_request *req;
-	long long *fr;
-	size_t i, n;
-	json_t *a;
+	size_t nf;
 
 	(void)c;
-	if ((req = reply_start(q, rep, 4)) == NULL)
+	if ((req = reply_start(q, rep, 5)) == NULL)
 		return;
-	n = rep->elements - 4;
-	fr = ereallocarray(NULL, n + 1, sizeof *fr);
-	if ((a = json_array()) == NULL)
-		errx(1, "json_array failed");
-	for (i = 0; i < n; i++)
-		fr[i] = strtoll(rep->element[4 + i]->str, NULL, 10);
-	qsort(fr, n, sizeof *fr, cmp_ll);
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_integer(fr[i]));
-	free(fr);
-	reply_json(req, 200, json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "UserId", (json_int_t)q->u,
+	nf = (size_t)rep->element[4]->integer;
+	if (nf > rep->elements - 5) {
+		logmsg(1, "redis: cs_user: %zu friends in a reply of %zu elements", nf, rep->elements);
+		reply_err(req, 500, "redis error");
+		rq_put(q);
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "UserId", (json_int_t)q->u,
 	    "SendId", (json_int_t)rep->element[0]->integer,
 	    "SendAckId", (json_int_t)rep->element[1]->integer,
 	    "ReceiveId", (json_int_t)rep->element[2]->integer,
-	    "ClientReceiveId", (json_int_t)rep->element[3]->integer, "friends", a));
+	    "ClientReceiveId", (json_int_t)rep->element[3]->integer,
+	    "friends", sorted_ids(rep->element + 5, nf),
+	    "Acked", sorted_ids(rep->element + 5 + nf, rep->elements - 5 - nf)));
 	rq_put(q);
 }
 

@@ -141,7 +141,7 @@ flush_sends(evutil_socket_t fd, short what, void *arg)
 		for (i = 0; i < b->n; i++) {
 			struct evhttp_request *req = rq_take(b->q[i]);
 			if (req != NULL)
-				reply_err(req, 503, "redis unavailable");
+				reply_unready(req);
 			rq_put(b->q[i]);
 		}
 		free(b);

@@ -8,7 +8,7 @@
 # connection killed by Redis is made again; /metrics counts every fault.
 . "$(dirname "$0")/helper/lib.sh"
 
-A=127.0.2.40
+A=127.0.2.50
 H=http://$A:9500
 DIR=$T/redis-$A-7379
 R() { redis-cli -h $A -p 7379 "$@"; }
@@ -23,7 +23,7 @@ R SADD f:1 2 3 >/dev/null; R SADD f:2 1 >/dev/null; R SADD f:3 1 >/dev/null
 # 4,000 filler keys: at 200 us each a load takes 0.8 s at least.
 R EVAL "for i = 1, 4000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
 R BGREWRITEAOF >/dev/null
-printf 'h01 %s 1 1 4\nh02 127.0.2.41 2 5 8\n' $A >"$T/inv"
+printf 'h01 %s 1 1 4\nh02 127.0.2.51 2 5 8\n' $A >"$T/inv"
 
 cellsrv -i "$T/inv" -k 1 2>"$T/cellsrv.log" &
 CS=$!

@@ -44,9 +44,13 @@ cs_addr_local(const char *addr)
 int
 cs_sock_liveness(int fd, int timeout_ms)
 {
-	int one = 1, idle = CS_KEEPIDLE_MS / 1000, intvl = CS_KEEPINTVL_MS / 1000;
-	int cnt = CS_KEEPCNT;
+	int one = 1, intvl = CS_KEEPINTVL_MS / 1000, cnt = CS_KEEPCNT;
+	/* A first probe at half a short timeout, so the timeout holds. */
+	int idle = (timeout_ms / 2 < CS_KEEPIDLE_MS ? timeout_ms / 2 : CS_KEEPIDLE_MS) / 1000;
 	unsigned to = (unsigned)timeout_ms;
+
+	if (idle < 1)
+		idle = 1;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) < 0 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) < 0 ||

@@ -5,8 +5,9 @@
 #ifndef CS_SOCKOPT_H
 #define CS_SOCKOPT_H
 
-/* Keepalive probes of a link: after this many ms idle, one every
- * CS_KEEPINTVL_MS, CS_KEEPCNT unanswered ones end it. */
+/* Keepalive probes of a link: after this many ms idle (or half the
+ * timeout, if less; 1 s at least), one every CS_KEEPINTVL_MS; CS_KEEPCNT
+ * unanswered ones end it, or the timeout, whichever is set. */
 #define CS_KEEPIDLE_MS  2000
 #define CS_KEEPINTVL_MS 1000
 #define CS_KEEPCNT      3

@@ -101,6 +101,8 @@ struct user {
 	double       rs;          /* re-send after this long without progress */
 	long long   *acked;       /* ids above ack_id acked (server's "Acked"), ascending */
 	size_t       nacked;
+	long long   *defer;       /* ids below next not yet sent: their cell was */
+	size_t       ndefer;      /* not reachable; ascending */
 	int          slice;       /* re-sends in this slice of the round */
 	long long    mark;        /* acks known when the slice began */
 	int          fresh;       /* counters read since the slice began */
@@ -116,6 +118,7 @@ struct fifo {
 };
 
 enum { R_USER, R_SEND, R_INBOX };
+enum { S_NEW, S_RESEND, S_DEFER };       /* a SEND of next, of a sent id, of a deferred one */
 
 struct conn {
 	struct evhttp_connection *evcon;
@@ -123,7 +126,7 @@ struct conn {
 	int           kind;
 	long long     k;          /* message id of a SEND */
 	long long     cell;       /* the cell of its receiver */
-	int           resend;     /* that SEND is a re-send */
+	int           how;        /* that SEND: S_NEW, S_RESEND, S_DEFER */
 	int           backoff;    /* ms, after a connection error */
 	struct event *timer;      /* pause (back off, Retry-After) */
 	int           paused;
@@ -234,10 +237,12 @@ finish(struct user *u, int state)
 	free(u->fr);
 	free(u->plan);
 	free(u->acked);
+	free(u->defer);
 	u->fr = NULL;
 	u->plan = NULL;
 	u->acked = NULL;
-	u->nacked = 0;
+	u->defer = NULL;
+	u->nacked = u->ndefer = 0;
 	if (st.done + st.failed == nusers)
 		event_base_loopexit(base, NULL);
 }
@@ -314,7 +319,7 @@ cell_of(long long uid)
 }
 
 static void
-send_msg(struct conn *c, struct user *u, long long k, int resend)
+send_msg(struct conn *c, struct user *u, long long k, int how)
 {
 	const struct slot *s = &u->plan[k - 1];
 	long long f = u->fr[s->fi];
@@ -324,7 +329,7 @@ send_msg(struct conn *c, struct user *u, long long k, int resend)
 	    u->uid, f, k, u->uid, f, s->j);
 	c->k = k;
 	c->cell = cell_of(f);
-	c->resend = resend;
+	c->how = how;
 	request(c, u, R_SEND, path);
 }
 
@@ -375,17 +380,47 @@ acks_known(const struct user *u)
 	return n;
 }
 
-/* The next id of u's re-send round from its cursor: above SendAckId, sent,
- * not known acked, to a cell it may send to; 0 when there is none. */
+/* The next id of u's re-send round from its cursor: above SendAckId, at
+ * most SendId (one above was parked by the server, not forwarded: sending
+ * it again does nothing), not known acked, to a cell it may send to; 0
+ * when there is none. */
 static long long
 resend_next(const struct user *u, double t)
 {
 	long long k = u->cursor > u->ack_id ? u->cursor : u->ack_id + 1;
 
-	for (; k < u->next; k++)
+	for (; k <= u->send_id && k < u->next; k++)
 		if (!known_acked(u, k) && cell_open(u, cell_of_msg(u, k), t))
 			return k;
 	return 0;
+}
+
+/* Defer u's message k (its cell cannot be reached); O(ndefer). */
+static void
+defer_add(struct user *u, long long k)
+{
+	size_t i = u->ndefer;
+
+	u->defer = ereallocarray(u->defer, u->ndefer + 1, sizeof *u->defer);
+	while (i > 0 && u->defer[i - 1] > k) {
+		u->defer[i] = u->defer[i - 1];
+		i--;
+	}
+	u->defer[i] = k;
+	u->ndefer++;
+}
+
+static void
+defer_del(struct user *u, long long k)
+{
+	size_t i;
+
+	for (i = 0; i < u->ndefer; i++)
+		if (u->defer[i] == k) {
+			memmove(u->defer + i, u->defer + i + 1, (u->ndefer - i - 1) * sizeof *u->defer);
+			u->ndefer--;
+			return;
+		}
 }
 
 /* Give u its next step on c (u has no request in flight). Returns 0 when a request
@@ -395,6 +430,7 @@ act(struct conn *c, struct user *u, double t)
 {
 	char path[96];
 	long long k, cell;
+	size_t i;
 
 	if (diag.active) {
 		snprintf(path, sizeof path, "/api/inbox/%lld?from=0&limit=%lld", u->uid, u->n);
@@ -416,8 +452,11 @@ act(struct conn *c, struct user *u, double t)
 	}
 	/* A re-send round: the ids above SendAckId sent so far and not known
 	 * acked, oldest first, in slices of RESEND_SLICE; a slice follows
-	 * another only when the counters read after it show more acks. */
-	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= u->rs) {
+	 * another only when the counters read after it show more acks. None
+	 * while all there is to re-send goes to cells that cannot be reached:
+	 * the round starts when one can, without a doubled pause. */
+	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= u->rs &&
+	    resend_next(u, t) != 0) {
 		u->cursor = u->ack_id + 1;
 		u->progress = t;
 		u->rs = u->rs * 2 > RESEND_MAX ? RESEND_MAX : u->rs * 2;
@@ -437,19 +476,32 @@ act(struct conn *c, struct user *u, double t)
 		if ((k = resend_next(u, t)) != 0) {
 			u->cursor = k;
 			u->slice++;
-			send_msg(c, u, k, 1);
+			send_msg(c, u, k, S_RESEND);
 			return 0;
 		}
 		u->cursor = 0;
 	}
-	if (u->next <= u->n && u->next <= u->ack_id + cfg.window) {
-		cell = cell_of_msg(u, u->next);
-		if (!cell_open(u, cell, t)) {
-			push(&cellw[cell - 1].wait, u);
-			return -1;
+	/* New messages, the deferred ones first; one to a cell that cannot be
+	 * reached is deferred, and the next sent meanwhile: the server parks
+	 * it until the ids below are in, and nothing leaves out of order. */
+	for (i = 0; i < u->ndefer; i++)
+		if (cell_open(u, cell_of_msg(u, u->defer[i]), t)) {
+			send_msg(c, u, u->defer[i], S_DEFER);
+			return 0;
 		}
-		send_msg(c, u, u->next, 0);
-		return 0;
+	while (u->next <= u->n && u->next <= u->ack_id + cfg.window) {
+		if (cell_open(u, cell_of_msg(u, u->next), t)) {
+			send_msg(c, u, u->next, S_NEW);
+			return 0;
+		}
+		defer_add(u, u->next++);
+	}
+	if (u->ndefer > 0 && u->ack_id == u->send_id) {
+		/* Nothing but what waits for a cell (all it sent is acked): wait
+		 * with its users. */
+		cell = cell_of_msg(u, u->defer[0]);
+		push(&cellw[cell - 1].wait, u);
+		return -1;
 	}
 	sleep_user(u, t);
 	return -1;
@@ -798,11 +850,13 @@ on_response(struct evhttp_request *req, void *arg)
 			fail(u, why, NULL);
 		} else {
 			if (c->kind == R_SEND) {
-				if (c->resend) {
+				if (c->how == S_RESEND) {
 					st.retries++;
 					if (u->cursor == c->k)
 						u->cursor++;
-				} else if (u->next == c->k)
+				} else if (c->how == S_DEFER)
+					defer_del(u, c->k);
+				else if (u->next == c->k)
 					u->next++;
 				if (c->cell != 0 && (cellw[c->cell - 1].until != 0 ||
 				    cellw[c->cell - 1].wait.head != NULL))
@@ -817,6 +871,8 @@ on_response(struct evhttp_request *req, void *arg)
 		st.http503++;
 		snprintf(st.last_error, sizeof st.last_error, "HTTP 503 for cell %lld", cell);
 		cellw[cell - 1].until = t + retry_after(req);
+		if (c->how == S_NEW && u->next == c->k)
+			defer_add(u, u->next++);
 		push(&ready, u);
 		conn_idle(c);
 	} else if (code == 0 || code >= 500) {
@@ -1056,6 +1112,7 @@ main(int argc, char *argv[])
 		free(users[i].fr);
 		free(users[i].plan);
 		free(users[i].acked);
+		free(users[i].defer);
 	}
 	free(users);
 	free(cellw);

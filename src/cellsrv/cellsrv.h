@@ -101,8 +101,9 @@ extern struct peer *peers;     /* peers[cell-1]; self's unused */
 void peer_start(void);         /* connect to every other cell */
 void peer_stop(void);
 
-/* Can a DLV for uid leave now? 0 when uid is of this cell, or its
- * cell's link is up with less than cfg.peer_buf bytes queued; else that
+/* Can a DLV for uid leave now, and its ACK come back? 0 when uid is of
+ * this cell, or its cell's link is up with less than cfg.peer_buf bytes
+ * queued and (pin_missing) the link from it is not missing; else that
  * cell, and *why says what is wrong. */
 long long peer_blocked(long long uid, const char **why);
 
@@ -120,6 +121,11 @@ void pin_stop(void);           /* close the listener and the links */
 /* Make again the calls Redis failed, then read again what paused for
  * Redis. */
 void pins_resume(void);
+
+/* Has cell linked to this one before, and has it no link here now? (Its
+ * ACKs could not come back.) A cell's links are known by their source
+ * address, its address in the inventory. */
+int pin_missing(long long cell);
 
 /* http.c */
 

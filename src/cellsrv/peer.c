@@ -152,6 +152,8 @@ peer_blocked(long long uid, const char **why)
 		*why = "peer link down";
 	else if (peer_queued(p) >= cfg.peer_buf)
 		*why = "peer link full";
+	else if (pin_missing(p->h->cell))
+		*why = "no link from the peer";
 	else
 		return 0;
 	return p->h->cell;

@@ -35,6 +35,7 @@
 struct pin {
 	struct bufferevent *bev;
 	struct pin         *prev, *next;
+	long long           cell;     /* whose, by its source address; 0: unknown */
 	int                 paused;   /* reading stopped: Redis saturated */
 };
 
@@ -48,6 +49,10 @@ struct batch {
 static struct pin *pins;
 static struct evconnlistener *listener;
 static struct batch *retry_head, *retry_tail;  /* calls Redis failed */
+static struct {
+	int live;                                  /* links from the cell now */
+	int seen;                                  /* ever */
+} *from;                                       /* from[cell-1] */
 
 static void
 on_peer_reply(redisAsyncContext *c, void *r, void *priv)
@@ -83,6 +88,8 @@ on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 static void
 pin_close(struct pin *p)
 {
+	if (p->cell != 0 && --from[p->cell - 1].live == 0)
+		logmsg(1, "peer %s (cell %lld): no link from it", inv.host[p->cell - 1].name, p->cell);
 	if (p->prev)
 		p->prev->next = p->next;
 	else
@@ -247,12 +254,30 @@ pin_event(struct bufferevent *bev, short what, void *arg)
 		pin_close(arg);
 }
 
+int
+pin_missing(long long cell)
+{
+	return from[cell - 1].seen && from[cell - 1].live == 0;
+}
+
 static void
 pin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct pin *p = ecalloc(1, sizeof *p);
+	char addr[INET_ADDRSTRLEN] = "";
+	size_t i;
 
-	(void)l; (void)sa; (void)salen; (void)arg;
+	(void)l; (void)salen; (void)arg;
+	/* A cell's links leave from its address: the source says whose. */
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, addr, sizeof addr);
+	for (i = 0; i < inv.n; i++)
+		if (&inv.host[i] != self && strcmp(inv.host[i].addr, addr) == 0) {
+			p->cell = inv.host[i].cell;
+			from[i].seen = 1;
+			from[i].live++;
+			break;
+		}
 	if (cs_sock_liveness(fd, cfg.link_timeout) < 0)
 		logmsg(1, "peer link: keepalive: %s", strerror(errno));
 	p->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -265,7 +290,7 @@ pin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, in
 	if (pins)
 		pins->prev = p;
 	pins = p;
-	logmsg(2, "peer connection accepted");
+	logmsg(2, "peer connection accepted from %s (cell %lld)", addr, p->cell);
 }
 
 void
@@ -273,6 +298,7 @@ pin_listen(void)
 {
 	struct sockaddr_in sin;
 
+	from = ecalloc(inv.n, sizeof *from);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(cfg.peer_port);
@@ -296,4 +322,5 @@ pin_stop(void)
 	while (pins != NULL)
 		pin_close(pins);
 	evconnlistener_free(listener);
+	free(from);
 }

@@ -48,6 +48,7 @@
 #define RESEND_MAX  30.0        /* s: longest pause between fruitless re-send rounds */
 #define RESEND_SLICE 16         /* re-sends before the counters are read again */
 #define POLL_LEVELS 4           /* poll pauses: -P, doubled up to 3 times */
+#define POLL_QUIET  4           /* polls with nothing new before the pause doubles */
 
 static struct config {
 	const char *inventory;
@@ -106,6 +107,7 @@ struct user {
 	int          slice;       /* re-sends in this slice of the round */
 	long long    mark;        /* acks known when the slice began */
 	int          fresh;       /* counters read since the slice began */
+	int          quiet;       /* polls in a row that showed nothing new */
 	int          plevel;      /* poll pause: cfg.poll << plevel */
 	long long    probe;       /* trying this cell for its waiting users */
 	double       wake;        /* sleeping until */
@@ -596,11 +598,12 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 		u->rs = cfg.resend;
 		u->progress = t;
 	} else if (s == u->send_id && a == u->ack_id && r == u->recv_id && u->nacked == nacked0) {
-		/* Nothing new: poll less often. */
-		if (u->plevel < POLL_LEVELS - 1)
+		/* Nothing new: poll less often, after POLL_QUIET such polls at
+		 * each pause. */
+		if (++u->quiet % POLL_QUIET == 0 && u->plevel < POLL_LEVELS - 1)
 			u->plevel++;
 	} else
-		u->plevel = 0;
+		u->plevel = u->quiet = 0;
 	u->fresh = 1;
 	update(u, s, a, r, t);
 	return 0;

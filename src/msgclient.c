@@ -106,7 +106,7 @@ struct user {
 	size_t       ndefer;      /* not reachable; ascending */
 	int          slice;       /* re-sends in this slice of the round */
 	long long    mark;        /* acks known when the slice began */
-	int          fresh;       /* counters read since the slice began */
+	int          fresh;       /* the answer just taken was the counters */
 	int          quiet;       /* polls in a row that showed nothing new */
 	int          plevel;      /* poll pause: cfg.poll << plevel */
 	long long    probe;       /* trying this cell for its waiting users */
@@ -148,12 +148,15 @@ static size_t             scratch_cap;
 static char               hosthdr[96];
 static double             t_start;
 
-/* Per cell of the inventory: SENDs to its users were answered 503 by
- * cellsrv because its link there is down or full. */
+/* Per cell of the inventory: is it closed, a SEND to one of its users
+ * answered 503 by cellsrv because it cannot reach the cell? Then only one
+ * user at a time tries it, after Retry-After, until one SEND gets
+ * through. */
 static struct cellwait {
-	double      until;        /* no SEND to it before this time */
+	int         closed;
+	double      until;        /* the next try not before */
 	int         probing;      /* one user is trying it */
-	struct fifo wait;         /* users whose next new message goes there */
+	struct fifo wait;         /* users with nothing to send but to it */
 } *cellw;
 
 static struct {
@@ -342,14 +345,31 @@ cell_of_msg(const struct user *u, long long k)
 	return cell_of(u->fr[u->plan[k - 1].fi]);
 }
 
-/* May u send to cell now? Not while cellsrv said it cannot reach it, or
- * while another user tries it. */
+/* May u send to cell? Not while it is closed, unless u tries it. */
 static int
-cell_open(const struct user *u, long long cell, double t)
+cell_open(const struct user *u, long long cell)
+{
+	return cell == 0 || !cellw[cell - 1].closed || u->probe == cell;
+}
+
+/* Is cell closed, and may a user try it now? */
+static int
+cell_due(long long cell, double t)
 {
 	const struct cellwait *w = &cellw[cell - 1];
 
-	return cell == 0 || u->probe == cell || (w->until <= t && !w->probing);
+	return cell != 0 && w->closed && !w->probing && w->until <= t;
+}
+
+/* If cell is due, u is the one to try it. */
+static int
+cell_try(struct user *u, long long cell, double t)
+{
+	if (!cell_due(cell, t))
+		return 0;
+	cellw[cell - 1].probing = 1;
+	u->probe = cell;
+	return 1;
 }
 
 /* Is k in u's known-acked ids? O(log nacked). */
@@ -384,16 +404,20 @@ acks_known(const struct user *u)
 
 /* The next id of u's re-send round from its cursor: above SendAckId, at
  * most SendId (one above was parked by the server, not forwarded: sending
- * it again does nothing), not known acked, to a cell it may send to; 0
- * when there is none. */
+ * it again does nothing), not known acked, to a cell it may send to or
+ * try; 0 when there is none. */
 static long long
 resend_next(const struct user *u, double t)
 {
-	long long k = u->cursor > u->ack_id ? u->cursor : u->ack_id + 1;
+	long long k = u->cursor > u->ack_id ? u->cursor : u->ack_id + 1, cell;
 
-	for (; k <= u->send_id && k < u->next; k++)
-		if (!known_acked(u, k) && cell_open(u, cell_of_msg(u, k), t))
+	for (; k <= u->send_id && k < u->next; k++) {
+		if (known_acked(u, k))
+			continue;
+		cell = cell_of_msg(u, k);
+		if (cell_open(u, cell) || cell_due(cell, t))
 			return k;
+	}
 	return 0;
 }
 
@@ -433,7 +457,9 @@ act(struct conn *c, struct user *u, double t)
 	char path[96];
 	long long k, cell;
 	size_t i;
+	int fresh = u->fresh;
 
+	u->fresh = 0;
 	if (diag.active) {
 		snprintf(path, sizeof path, "/api/inbox/%lld?from=0&limit=%lld", u->uid, u->n);
 		request(c, u, R_INBOX, path);
@@ -454,28 +480,32 @@ act(struct conn *c, struct user *u, double t)
 	}
 	/* A re-send round: the ids above SendAckId sent so far and not known
 	 * acked, oldest first, in slices of RESEND_SLICE; a slice follows
-	 * another only when the counters read after it show more acks. None
-	 * while all there is to re-send goes to cells that cannot be reached:
-	 * the round starts when one can, without a doubled pause. */
-	if (u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= u->rs &&
-	    resend_next(u, t) != 0) {
-		u->cursor = u->ack_id + 1;
-		u->progress = t;
-		u->rs = u->rs * 2 > RESEND_MAX ? RESEND_MAX : u->rs * 2;
-		u->slice = 0;
-		u->mark = acks_known(u);
-		u->fresh = 0;
-	}
-	if (u->cursor != 0 && u->slice >= RESEND_SLICE && u->fresh) {
-		if (acks_known(u) > u->mark) {
+	 * another only when the counters read after it show more acks. Each
+	 * slice starts from counters just read, so what was acked meanwhile
+	 * is not sent again. None while all there is to re-send goes to
+	 * closed cells, until one may be tried: that is no round that failed,
+	 * so the pause stays. */
+	if ((u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= u->rs &&
+	    resend_next(u, t) != 0) || (u->cursor != 0 && u->slice >= RESEND_SLICE)) {
+		if (!fresh) {
+			u->poll = 1;
+			return act(c, u, t);
+		}
+		if (u->cursor == 0) {
+			u->cursor = u->ack_id + 1;
+			u->progress = t;
+			u->rs = u->rs * 2 > RESEND_MAX ? RESEND_MAX : u->rs * 2;
 			u->slice = 0;
 			u->mark = acks_known(u);
-			u->fresh = 0;
+		} else if (acks_known(u) > u->mark) {
+			u->slice = 0;
+			u->mark = acks_known(u);
 		} else
 			u->cursor = 0;
 	}
 	if (u->cursor != 0 && u->slice < RESEND_SLICE) {
 		if ((k = resend_next(u, t)) != 0) {
+			cell_try(u, cell_of_msg(u, k), t);
 			u->cursor = k;
 			u->slice++;
 			send_msg(c, u, k, S_RESEND);
@@ -486,13 +516,16 @@ act(struct conn *c, struct user *u, double t)
 	/* New messages, the deferred ones first; one to a cell that cannot be
 	 * reached is deferred, and the next sent meanwhile: the server parks
 	 * it until the ids below are in, and nothing leaves out of order. */
-	for (i = 0; i < u->ndefer; i++)
-		if (cell_open(u, cell_of_msg(u, u->defer[i]), t)) {
+	for (i = 0; i < u->ndefer; i++) {
+		cell = cell_of_msg(u, u->defer[i]);
+		if (cell_open(u, cell) || cell_try(u, cell, t)) {
 			send_msg(c, u, u->defer[i], S_DEFER);
 			return 0;
 		}
+	}
 	while (u->next <= u->n && u->next <= u->ack_id + cfg.window) {
-		if (cell_open(u, cell_of_msg(u, u->next), t)) {
+		cell = cell_of_msg(u, u->next);
+		if (cell_open(u, cell) || cell_try(u, cell, t)) {
 			send_msg(c, u, u->next, S_NEW);
 			return 0;
 		}
@@ -555,7 +588,7 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 {
 	json_t *fa = json_object_get(j, "friends"), *v;
 	json_int_t s, a, r, id;
-	size_t i, nf, nacked0 = u->nacked;
+	size_t i, nf;
 
 	if (json_unpack(j, "{s:I,s:I,s:I,s:I}", "UserId", &id, "SendId", &s, "SendAckId", &a,
 	    "ReceiveId", &r) != 0 || !json_is_array(fa) || id != u->uid) {
@@ -597,9 +630,10 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 		st.sent0 += s;
 		u->rs = cfg.resend;
 		u->progress = t;
-	} else if (s == u->send_id && a == u->ack_id && r == u->recv_id && u->nacked == nacked0) {
-		/* Nothing new: poll less often, after POLL_QUIET such polls at
-		 * each pause. */
+	} else if (a == u->ack_id && (r == u->recv_id || (u->ndefer > 0 && u->defer[0] == a + 1))) {
+		/* Nothing the user waits for (acks that free its window, or
+		 * receives, unless its acks are held up by a deferred message):
+		 * poll less often, after POLL_QUIET such polls at each pause. */
 		if (++u->quiet % POLL_QUIET == 0 && u->plevel < POLL_LEVELS - 1)
 			u->plevel++;
 	} else
@@ -812,6 +846,7 @@ cell_reached(long long cell)
 	struct cellwait *w = &cellw[cell - 1];
 	struct user *u;
 
+	w->closed = 0;
 	w->until = 0;
 	while ((u = pop(&w->wait)) != NULL)
 		push(&ready, u);
@@ -861,8 +896,7 @@ on_response(struct evhttp_request *req, void *arg)
 					defer_del(u, c->k);
 				else if (u->next == c->k)
 					u->next++;
-				if (c->cell != 0 && (cellw[c->cell - 1].until != 0 ||
-				    cellw[c->cell - 1].wait.head != NULL))
+				if (c->cell != 0 && cellw[c->cell - 1].closed)
 					cell_reached(c->cell);
 			}
 			push(&ready, u);
@@ -873,6 +907,7 @@ on_response(struct evhttp_request *req, void *arg)
 		/* This cell only: its SENDs wait, the connection goes on. */
 		st.http503++;
 		snprintf(st.last_error, sizeof st.last_error, "HTTP 503 for cell %lld", cell);
+		cellw[cell - 1].closed = 1;
 		cellw[cell - 1].until = t + retry_after(req);
 		if (c->how == S_NEW && u->next == c->k)
 			defer_add(u, u->next++);
@@ -936,14 +971,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		}
 	for (i = 0; i < inv.n; i++) {
 		struct cellwait *w = &cellw[i];
-		struct user *u;
 
-		if (w->wait.head != NULL && !w->probing && w->until <= t) {
-			u = pop(&w->wait);
-			u->probe = (long long)i + 1;
-			w->probing = 1;
-			push(&ready, u);
-		}
+		if (w->wait.head != NULL && cell_try(w->wait.head, (long long)i + 1, t))
+			push(&ready, pop(&w->wait));
 	}
 	pump();
 }

@@ -7,7 +7,8 @@
 # answers SENDs to cell 2 with 503 meanwhile, and reconnects once the table
 # is deleted. The cut needs root and a working nft (skipped otherwise); the
 # test runs in a network namespace of its own when it can, so its rule
-# touches nothing else. A cut of an idle link is seen too (keepalive).
+# touches nothing else. A cut of an idle link is seen too (keepalive), and
+# a frozen peer by its heartbeats.
 if [ -z "${CS_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 	exec unshare -n env CS_NETNS=1 bash -c 'ip link set lo up && exec bash "$0"' "$0"
 fi
@@ -66,10 +67,14 @@ send() { curl -s -o "$T/body" -w '%{http_code}' "$H1/api/c/$U/$F/$1/?message=$U-
 
 # The cut: an nftables table of our own, deleted at exit.
 TBL=cellstress_t0304_$$
+# nft_cut [both]: drop TCP from cell 1's address to cell 2's peer port;
+# both: the answers on that connection too (as make chaos cuts).
 nft_cut() {
+	local back=""
+	[ "${1:-}" = both ] && back="ip saddr ${ADDR[2]} tcp sport 9501 ip daddr ${ADDR[1]} drop;"
 	nft -f - <<-EOF
 	table inet $TBL {
-		chain out { type filter hook output priority 0; ip saddr ${ADDR[1]} ip daddr ${ADDR[2]} tcp dport 9501 drop; }
+		chain out { type filter hook output priority 0; ip saddr ${ADDR[1]} ip daddr ${ADDR[2]} tcp dport 9501 drop; $back }
 	}
 	EOF
 }
@@ -110,9 +115,26 @@ for _ in $(seq 100); do
 done
 is "$(redis-cli -h ${ADDR[1]} -p 7379 HGET u:$U SendAckId)" $((K + 2)) "healed: both acknowledged by cell 2"
 
-# An idle link cut (nothing to send): keepalive probes find it.
+# A frozen peer (SIGSTOP) still accepts and acknowledges at the TCP level,
+# but its heartbeats stop: SENDs to its users are 503 after 2 s, not lost
+# in its buffers; thawed, they go through again.
+kill -STOP ${CS[2]}
+K=$(redis-cli -h ${ADDR[1]} -p 7379 HGET u:$U SendId)
+for _ in $(seq 60); do
+	[ "$(send $((K + 1)) | cut -c1-3)" = 503 ] && break
+	K=$(redis-cli -h ${ADDR[1]} -p 7379 HGET u:$U SendId)
+	sleep 0.1
+done
+is "$(send $((K + 1)))" '503 {"error":"peer not ready","cell":2}' "frozen peer: SENDs to it are 503 (its heartbeats stopped)"
+kill -CONT ${CS[2]}
+for _ in $(seq 60); do [ "$(send $((K + 1)) | cut -c1-3)" = 200 ] && break; sleep 0.1; done
+is "$(send $((K + 1)) | cut -c1-3)" 200 "thawed: SENDs to it go through"
+
+# An idle link cut both ways (nothing to send): keepalive probes find it.
+# (Cut one way only, the peer's heartbeats still arrive: an idle link is
+# then seen down at its next data, or once the peer gave up on it.)
 sleep 0.5
-nft_cut
+nft_cut both
 t0=$(date +%s%N)
 wait_metric 'cellsrv_peer_up{cell="2"}' 0 $((TO / 1000 + 5))
 ms=$((($(date +%s%N) - t0) / 1000000))

@@ -93,8 +93,19 @@ struct peer {
 	struct event       *retry;
 	int                 up;
 	int                 backoff;  /* ms before the next attempt */
+	double              heard;    /* last heartbeat (or connect), 0: none ever */
+	int                 beats;    /* the peer writes heartbeats */
+	unsigned long long  acked;    /* bytes the peer acknowledged */
+	double              acked_at; /* when that last grew, or nothing was pending */
 	unsigned long long  connects, drops, lines;
 };
+
+/* A cell whose Redis is ready writes a heartbeat (a newline) on every link
+ * from another cell each HEARTBEAT_MS; a link on which heartbeats came and
+ * then stopped for PEER_SILENT_MS leads to a peer that is frozen or not
+ * ready. (A cellsrv that writes none, an older one, is never silent.) */
+#define HEARTBEAT_MS   500
+#define PEER_SILENT_MS 2000
 
 extern struct peer *peers;     /* peers[cell-1]; self's unused */
 

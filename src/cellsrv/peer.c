@@ -5,7 +5,8 @@
  * its connect, or data or keepalive probes on it, go unanswered for
  * cfg.link_timeout ms (TCP_USER_TIMEOUT, keepalive, and the same timeout on
  * a write that cannot proceed), so a peer whose packets vanish is seen
- * within seconds. forward() writes to the links what the Redis functions
+ * within seconds; one whose heartbeats stopped leads to a peer that cannot
+ * take lines now. forward() writes to the links what the Redis functions
  * return for other cells; a line for a link that is down or full is
  * dropped, and the client's re-send brings it back. */
 #include <sys/socket.h>
@@ -24,10 +25,12 @@
 #include <event2/event.h>
 
 #include "cellsrv.h"
+#include "clock.h"
 #include "peerline.h"
 #include "sockopt.h"
 
 struct peer *peers;
+static struct event *check_ev;
 
 static struct peer *
 peer_of(long long uid)
@@ -78,6 +81,11 @@ peer_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		p->up = 1;
+		p->acked = 0;
+		p->acked_at = cs_now();
+		/* A peer known to beat is silent from now until it beats on
+		 * this link (a frozen one still accepts connections). */
+		p->heard = p->beats ? cs_now() : 0;
 		p->connects++;
 		p->backoff = 50;
 		logmsg(1, "peer %s (cell %lld) %s:%d up", p->h->name, p->h->cell,
@@ -92,13 +100,16 @@ peer_event(struct bufferevent *bev, short what, void *arg)
 		peer_down(p, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
-/* The other side never writes: anything read is discarded. */
+/* The other side writes only heartbeats: anything read is one, and
+ * discarded. */
 static void
 peer_read(struct bufferevent *bev, void *arg)
 {
 	struct evbuffer *in = bufferevent_get_input(bev);
+	struct peer *p = arg;
 
-	(void)arg;
+	p->heard = cs_now();
+	p->beats = 1;
 	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
@@ -154,6 +165,8 @@ peer_blocked(long long uid, const char **why)
 		*why = "peer link full";
 	else if (pin_missing(p->h->cell))
 		*why = "no link from the peer";
+	else if (p->heard != 0 && cs_now() - p->heard > PEER_SILENT_MS / 1000.0)
+		*why = "peer not ready";
 	else
 		return 0;
 	return p->h->cell;
@@ -195,9 +208,36 @@ forward(redisReply **item, size_t n, double t)
 	}
 }
 
+/* Every HEARTBEAT_MS: a link with data pending and none acknowledged for
+ * cfg.link_timeout ms is down. TCP_USER_TIMEOUT would see it too, but
+ * only once nothing at all comes back: the peer's heartbeats on the same
+ * connection still do when only this way is cut. */
+static void
+peer_check(evutil_socket_t fd, short what, void *arg)
+{
+	double t = cs_now();
+	unsigned long long acked;
+	int pending;
+	size_t i;
+
+	(void)fd; (void)what; (void)arg;
+	for (i = 0; i < inv.n; i++) {
+		struct peer *p = &peers[i];
+
+		if (!p->up || cs_sock_acked(bufferevent_getfd(p->bev), &acked, &pending) < 0)
+			continue;
+		if (pending == 0 || acked != p->acked) {
+			p->acked = acked;
+			p->acked_at = t;
+		} else if (t - p->acked_at >= cfg.link_timeout / 1000.0)
+			peer_down(p, "nothing acknowledged for the link timeout");
+	}
+}
+
 void
 peer_start(void)
 {
+	struct timeval tv = { HEARTBEAT_MS / 1000, HEARTBEAT_MS % 1000 * 1000 };
 	size_t i;
 
 	peers = ecalloc(inv.n, sizeof *peers);
@@ -209,6 +249,8 @@ peer_start(void)
 		peers[i].retry = evtimer_new(base, peer_retry_cb, &peers[i]);
 		peer_connect(&peers[i]);
 	}
+	check_ev = event_new(base, -1, EV_PERSIST, peer_check, NULL);
+	event_add(check_ev, &tv);
 }
 
 void
@@ -216,6 +258,7 @@ peer_stop(void)
 {
 	size_t i;
 
+	event_free(check_ev);
 	for (i = 0; i < inv.n; i++) {
 		if (peers[i].bev != NULL)
 			bufferevent_free(peers[i].bev);

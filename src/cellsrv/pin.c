@@ -8,7 +8,8 @@
  * Redis fault: a batch keeps its lines until Redis has answered it, and
  * one that failed for a fault (redis_fault) is called again, first thing
  * once Redis is ready. Links get keepalive and cfg.link_timeout, so a
- * link from a peer that vanished is closed. */
+ * link from a peer that vanished is closed. While Redis is ready, each
+ * link carries a heartbeat back to its peer (peer.c). */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -48,6 +49,7 @@ struct batch {
 
 static struct pin *pins;
 static struct evconnlistener *listener;
+static struct event *beat_ev;
 static struct batch *retry_head, *retry_tail;  /* calls Redis failed */
 static struct {
 	int live;                                  /* links from the cell now */
@@ -254,6 +256,22 @@ pin_event(struct bufferevent *bev, short what, void *arg)
 		pin_close(arg);
 }
 
+/* Every HEARTBEAT_MS: while Redis is ready, a newline on every link (it
+ * reads them only to learn this cell takes lines). At most a few are
+ * queued for a peer that does not read. */
+static void
+heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	struct pin *p;
+
+	(void)fd; (void)what; (void)arg;
+	if (!redis_ready)
+		return;
+	for (p = pins; p != NULL; p = p->next)
+		if (evbuffer_get_length(bufferevent_get_output(p->bev)) < 16)
+			bufferevent_write(p->bev, "\n", 1);
+}
+
 int
 pin_missing(long long cell)
 {
@@ -285,7 +303,9 @@ pin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, in
 		errx(1, "bufferevent_socket_new failed");
 	bufferevent_setcb(p->bev, pin_read, NULL, pin_event, p);
 	bufferevent_setwatermark(p->bev, EV_READ, 0, 1 << 20);
-	bufferevent_enable(p->bev, EV_READ);
+	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	if (redis_ready)
+		bufferevent_write(p->bev, "\n", 1);
 	p->next = pins;
 	if (pins)
 		pins->prev = p;
@@ -304,6 +324,11 @@ pin_listen(void)
 	sin.sin_port = htons(cfg.peer_port);
 	if (inet_pton(AF_INET, cfg.addr, &sin.sin_addr) != 1)
 		errx(1, "-a %s: not an IPv4 address", cfg.addr);
+	beat_ev = event_new(base, -1, EV_PERSIST, heartbeat, NULL);
+	{
+		struct timeval tv = { HEARTBEAT_MS / 1000, HEARTBEAT_MS % 1000 * 1000 };
+		event_add(beat_ev, &tv);
+	}
 	listener = evconnlistener_new_bind(base, pin_accept, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128, (struct sockaddr *)&sin, sizeof sin);
 	if (listener == NULL)
@@ -322,5 +347,6 @@ pin_stop(void)
 	while (pins != NULL)
 		pin_close(pins);
 	evconnlistener_free(listener);
+	event_free(beat_ev);
 	free(from);
 }

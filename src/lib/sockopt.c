@@ -1,11 +1,13 @@
 /* sockopt.c: source address and liveness options of TCP links (see
  * sockopt.h). */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>          /* tcp_info with tcpi_bytes_acked */
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,5 +60,18 @@ cs_sock_liveness(int fd, int timeout_ms)
 	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) < 0 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &to, sizeof to) < 0)
 		return -1;
+	return 0;
+}
+
+int
+cs_sock_acked(int fd, unsigned long long *acked, int *pending)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+
+	memset(&ti, 0, sizeof ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || ioctl(fd, SIOCOUTQ, pending) < 0)
+		return -1;
+	*acked = ti.tcpi_bytes_acked;
 	return 0;
 }

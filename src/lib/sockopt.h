@@ -25,4 +25,10 @@ int cs_addr_local(const char *addr);
  * with errno set. */
 int cs_sock_liveness(int fd, int timeout_ms);
 
+/* Bytes of fd acknowledged by the peer so far, and bytes queued in the
+ * kernel not yet acknowledged: data pending while the first stands still
+ * is not getting through (the peer is cut off, or does not read). Returns
+ * 0, or -1 with errno set. */
+int cs_sock_acked(int fd, unsigned long long *acked, int *pending);
+
 #endif

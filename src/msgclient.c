@@ -47,7 +47,7 @@
 #define FRIENDS_MAX 100000      /* friends accepted in a GET user answer */
 #define RESEND_MAX  30.0        /* s: longest pause between fruitless re-send rounds */
 #define RESEND_SLICE 16         /* re-sends before the counters are read again */
-#define POLL_LEVELS 4           /* poll pauses: -P, doubled up to 3 times */
+#define POLL_LEVELS 3           /* poll pauses: -P, doubled up to twice */
 #define POLL_QUIET  4           /* polls with nothing new before the pause doubles */
 
 static struct config {
@@ -155,6 +155,7 @@ static double             t_start;
 static struct cellwait {
 	int         closed;
 	double      until;        /* the next try not before */
+	double      reopened;     /* when a SEND last got through after it was closed */
 	int         probing;      /* one user is trying it */
 	struct fifo wait;         /* users with nothing to send but to it */
 } *cellw;
@@ -345,11 +346,24 @@ cell_of_msg(const struct user *u, long long k)
 	return cell_of(u->fr[u->plan[k - 1].fi]);
 }
 
+static int
+cell_closed(long long cell)
+{
+	return cell != 0 && cellw[cell - 1].closed;
+}
+
+/* When a SEND to cell last got through after it was closed (0: never). */
+static double
+cell_reopened(long long cell)
+{
+	return cell != 0 ? cellw[cell - 1].reopened : 0;
+}
+
 /* May u send to cell? Not while it is closed, unless u tries it. */
 static int
 cell_open(const struct user *u, long long cell)
 {
-	return cell == 0 || !cellw[cell - 1].closed || u->probe == cell;
+	return !cell_closed(cell) || u->probe == cell;
 }
 
 /* Is cell closed, and may a user try it now? */
@@ -483,10 +497,14 @@ act(struct conn *c, struct user *u, double t)
 	 * another only when the counters read after it show more acks. Each
 	 * slice starts from counters just read, so what was acked meanwhile
 	 * is not sent again. None while all there is to re-send goes to
-	 * closed cells, until one may be tried: that is no round that failed,
-	 * so the pause stays. */
-	if ((u->cursor == 0 && u->ack_id < u->next - 1 && t - u->progress >= u->rs &&
-	    resend_next(u, t) != 0) || (u->cursor != 0 && u->slice >= RESEND_SLICE)) {
+	 * closed cells, until one may be tried; a round that begins with
+	 * trying a closed cell has not failed, so its pause does not double.
+	 * When the cell of the oldest id not acked opens again, a round
+	 * begins at once. */
+	if ((u->cursor == 0 && u->ack_id < u->next - 1 && (t - u->progress >= u->rs ||
+	    (u->ack_id < u->send_id && cell_reopened(cell_of_msg(u, u->ack_id + 1)) >
+	    u->progress)) && (k = resend_next(u, t)) != 0) ||
+	    (u->cursor != 0 && u->slice >= RESEND_SLICE)) {
 		if (!fresh) {
 			u->poll = 1;
 			return act(c, u, t);
@@ -494,7 +512,8 @@ act(struct conn *c, struct user *u, double t)
 		if (u->cursor == 0) {
 			u->cursor = u->ack_id + 1;
 			u->progress = t;
-			u->rs = u->rs * 2 > RESEND_MAX ? RESEND_MAX : u->rs * 2;
+			if (!cell_closed(cell_of_msg(u, k)))
+				u->rs = u->rs * 2 > RESEND_MAX ? RESEND_MAX : u->rs * 2;
 			u->slice = 0;
 			u->mark = acks_known(u);
 		} else if (acks_known(u) > u->mark) {
@@ -630,10 +649,10 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 		st.sent0 += s;
 		u->rs = cfg.resend;
 		u->progress = t;
-	} else if (a == u->ack_id && (r == u->recv_id || (u->ndefer > 0 && u->defer[0] == a + 1))) {
-		/* Nothing the user waits for (acks that free its window, or
-		 * receives, unless its acks are held up by a deferred message):
-		 * poll less often, after POLL_QUIET such polls at each pause. */
+	} else if (a == u->ack_id) {
+		/* No ack (what frees its window, or ends its re-sends; receives
+		 * only count once all are in): poll less often, after POLL_QUIET
+		 * such polls at each pause. */
 		if (++u->quiet % POLL_QUIET == 0 && u->plevel < POLL_LEVELS - 1)
 			u->plevel++;
 	} else
@@ -848,6 +867,7 @@ cell_reached(long long cell)
 
 	w->closed = 0;
 	w->until = 0;
+	w->reopened = cs_now();
 	while ((u = pop(&w->wait)) != NULL)
 		push(&ready, u);
 }

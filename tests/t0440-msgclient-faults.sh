@@ -6,8 +6,7 @@
 # others, and its re-send rounds skip what cannot get through and what the
 # server lists as acked. Afterwards both clients finish, checkdb finds every
 # message once and in order, and client 1 made at most 1.5 requests per
-# message, few of them re-sends (the client before this made 1.76 requests
-# per message here, 74% of them re-sends).
+# message, few of them re-sends.
 . "$(dirname "$0")/helper/lib.sh"
 . "$(dirname "$0")/helper/cells.sh"
 

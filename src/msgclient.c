@@ -13,10 +13,11 @@
  * the server in id order and nothing is parked there in the normal case.
  * Users ready to act wait in a FIFO; users waiting for acks or receives
  * sleep and poll GET /api/user/U, in one FIFO per poll pause (the pause
- * doubles while polls show nothing new; a constant delay per FIFO keeps
- * each sorted by wake time); users whose next message goes to a cell that
- * cellsrv said it cannot reach wait in that cell's FIFO, and one of them
- * tries again after Retry-After. */
+ * doubles while polls bring no ack; a constant delay per FIFO keeps each
+ * sorted by wake time). A message to a cell that cellsrv said it cannot
+ * reach is deferred and the next ones go on (the server parks them until
+ * it is in); a user with nothing else to send waits in that cell's FIFO,
+ * and one user at a time tries the cell again after Retry-After. */
 #include <sys/resource.h>
 
 #include <err.h>
@@ -370,9 +371,7 @@ cell_open(const struct user *u, long long cell)
 static int
 cell_due(long long cell, double t)
 {
-	const struct cellwait *w = &cellw[cell - 1];
-
-	return cell != 0 && w->closed && !w->probing && w->until <= t;
+	return cell_closed(cell) && !cellw[cell - 1].probing && cellw[cell - 1].until <= t;
 }
 
 /* If cell is due, u is the one to try it. */

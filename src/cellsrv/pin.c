@@ -156,17 +156,16 @@ batch_parse(const char *buf, size_t len, int again)
 	return off;
 }
 
-/* Call cs_peer for the lines of b (again: a call Redis failed before).
- * Returns 0, or -1 when Redis cannot take it (b is not consumed). */
+/* Call cs_peer again for the lines of b, a call Redis failed. Returns 0,
+ * or -1 when Redis cannot take it (b is not consumed). */
 static int
-batch_call(struct batch *b, int again)
+batch_again(struct batch *b)
 {
-	batch_parse(b->line, b->len, again);
+	batch_parse(b->line, b->len, 1);
 	if (redis_call(on_peer_reply, b, argc, argv, alen) < 0)
 		return -1;
 	inflight++;
-	if (again)
-		st.peer_retried++;
+	st.peer_retried++;
 	return 0;
 }
 
@@ -227,7 +226,7 @@ pins_resume(void)
 	while ((b = retry_head) != NULL && redis_ready && inflight < cfg.max_inflight) {
 		if ((retry_head = b->next) == NULL)
 			retry_tail = NULL;
-		if (batch_call(b, 1) < 0) {
+		if (batch_again(b) < 0) {
 			if ((b->next = retry_head) == NULL)
 				retry_tail = b;
 			retry_head = b;
@@ -292,8 +291,8 @@ pin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, in
 	for (i = 0; i < inv.n; i++)
 		if (&inv.host[i] != self && strcmp(inv.host[i].addr, addr) == 0) {
 			p->cell = inv.host[i].cell;
-			from[i].seen = 1;
-			from[i].live++;
+			from[p->cell - 1].seen = 1;
+			from[p->cell - 1].live++;
 			break;
 		}
 	if (cs_sock_liveness(fd, cfg.link_timeout) < 0)

@@ -40,6 +40,15 @@ wait_health() {
 	done
 	return 1
 }
+# seen_loading: 1 if /healthz said 'not ready: redis loading' before ok.
+seen_loading() {
+	local h
+	for _ in $(seq 200); do
+		h=$(curl -s $H/healthz)
+		case $h in "not ready: redis loading") echo 1; return ;; ok) return ;; esac
+		sleep 0.02
+	done
+}
 wait_health ok 10
 ok $? "cellsrv up"
 is "$(get '/api/c/1/2/1/?message=before')" '200 {"UserId":1,"SendId":1,"SendAckId":1,"ReceiveId":0}' "a SEND before the fault"
@@ -57,12 +66,7 @@ is "$(get /healthz)" "503 not ready: redis down: Connection refused" "Redis down
 is "$(get '/api/c/1/2/2/?message=during' | cut -c1-3)" 503 "Redis down: a SEND is 503"
 is "$(metric cellsrv_redis_up)" 0 "Redis down: cellsrv_redis_up 0"
 redis_up "${slow[@]}" || exit 1
-seen=""
-for _ in $(seq 200); do
-	h=$(curl -s $H/healthz)
-	case $h in "not ready: redis loading") seen=1 ;; ok) break ;; esac
-	sleep 0.02
-done
+seen=$(seen_loading)
 is "$seen" 1 "Redis loading its AOF: /healthz says 'not ready: redis loading'"
 wait_health ok 20
 ok $? "Redis loaded: /healthz ok again"
@@ -87,12 +91,7 @@ redis_up "${slow[@]}" || exit 1
 cellsrv -i "$T/inv" -k 1 2>"$T/cellsrv.log" &
 CS=$!
 track $CS
-seen=""
-for _ in $(seq 200); do
-	h=$(curl -s $H/healthz)
-	case $h in "not ready: redis loading") seen=1 ;; ok) break ;; esac
-	sleep 0.02
-done
+seen=$(seen_loading)
 is "$seen" 1 "started during the load: /healthz says 'not ready: redis loading'"
 wait_health ok 20
 ok $? "then ok"

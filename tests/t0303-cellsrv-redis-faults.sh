@@ -3,9 +3,11 @@
 # and started again from its AOF, loading slowly on purpose (key-load-delay):
 # the same cellsrv (same PID) answers 503 + Retry-After meanwhile, /healthz
 # says why it is not ready, then it serves the data as before and takes new
-# SENDs. Also: a cellsrv started while Redis is still loading waits, then
-# serves; a long script makes Redis answer BUSY (503, then serves again); a
-# connection killed by Redis is made again; /metrics counts every fault.
+# SENDs; a peer line sent meanwhile waits on its link and is applied after.
+# Also: a cellsrv started while Redis is still loading waits, then serves; a
+# long script makes Redis answer BUSY (503, then serves again, and a peer
+# call that failed BUSY is made again); a connection killed by Redis is
+# made again; /metrics counts every fault.
 . "$(dirname "$0")/helper/lib.sh"
 
 A=127.0.2.50
@@ -19,7 +21,7 @@ redis_up() { start_redis $A 7379 --appendonly yes "$@"; }
 slow=(--key-load-delay 200 --loading-process-events-interval-bytes 1024)
 redis_up || exit 1
 for u in 1 2 3 4; do R HSET u:$u SendId 0 SendAckId 0 ReceiveId 0 ClientReceiveId 0 >/dev/null; done
-R SADD f:1 2 3 >/dev/null; R SADD f:2 1 >/dev/null; R SADD f:3 1 >/dev/null
+R SADD f:1 2 3 5 >/dev/null; R SADD f:2 1 >/dev/null; R SADD f:3 1 >/dev/null
 # 4,000 filler keys: at 200 us each a load takes 0.8 s at least.
 R EVAL "for i = 1, 4000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
 R BGREWRITEAOF >/dev/null
@@ -65,14 +67,20 @@ grep -qi '^Retry-After: 1' "$T/hdr"; ok $? "Redis down: Retry-After"
 is "$(get /healthz)" "503 not ready: redis down: Connection refused" "Redis down: /healthz is 503 with the reason"
 is "$(get '/api/c/1/2/2/?message=during' | cut -c1-3)" 503 "Redis down: a SEND is 503"
 is "$(metric cellsrv_redis_up)" 0 "Redis down: cellsrv_redis_up 0"
+# A peer line (DLV 1 of user 5, cell 2, to user 1) arrives meanwhile: it
+# waits on the link, and is applied once Redis is back.
+exec 5<>/dev/tcp/$A/9501
+printf 'D 5 1 1 1 while%%20down\n' >&5
 redis_up "${slow[@]}" || exit 1
 seen=$(seen_loading)
 is "$seen" 1 "Redis loading its AOF: /healthz says 'not ready: redis loading'"
 wait_health ok 20
 ok $? "Redis loaded: /healthz ok again"
 is "$(pgrep -f "cellsrv -i $T/inv" | head -1)" "$CS" "the same cellsrv (PID $CS) serves"
-is "$(get /api/user/1)" "$before" "data intact after the restart"
-is "$(get '/api/c/1/2/2/?message=after')" '200 {"UserId":1,"SendId":2,"SendAckId":2,"ReceiveId":0}' \
+is "$(get /api/user/1)" "${before/\"ReceiveId\":0/\"ReceiveId\":1}" "data intact after the restart (and the peer line applied)"
+is "$(get /api/inbox/1)" '200 [{"from":5,"seq":1,"id":1,"body":"while down"}]' \
+	"the peer line sent while Redis was down is applied"
+is "$(get '/api/c/1/2/2/?message=after')" '200 {"UserId":1,"SendId":2,"SendAckId":2,"ReceiveId":1}' \
 	"a SEND works after"
 is "$(metric cellsrv_redis_reconnects_total)" 1 "one reconnect counted"
 m=$(curl -s $H/metrics)
@@ -96,7 +104,7 @@ is "$seen" 1 "started during the load: /healthz says 'not ready: redis loading'"
 wait_health ok 20
 ok $? "then ok"
 kill -0 $CS; ok $? "it never exited"
-is "$(get '/api/c/1/2/3/?message=late')" '200 {"UserId":1,"SendId":3,"SendAckId":3,"ReceiveId":0}' \
+is "$(get '/api/c/1/2/3/?message=late')" '200 {"UserId":1,"SendId":3,"SendAckId":3,"ReceiveId":1}' \
 	"and serves: a SEND"
 
 # 3. BUSY: a script running past busy-reply-threshold.
@@ -105,6 +113,10 @@ R EVAL "local t = redis.call('TIME'); local e = t[1] * 1000000 + t[2] + 1500000
 	repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= e" 0 >/dev/null 2>&1 &
 ev=$!
 sleep 0.3
+# A peer line now: its cs_peer call fails BUSY, is kept, and made again.
+exec 5<>/dev/tcp/$A/9501
+printf 'D 5 1 2 2 while%%20busy\n' >&5
+sleep 0.2
 curl -s -D "$T/hdr" -o "$T/body" -w '%{http_code}' $H/api/user/1 >"$T/code"
 is "$(cat "$T/code") $(cat "$T/body")" '503 {"error":"not ready: redis busy"}' "BUSY: the API answers 503"
 grep -qi '^Retry-After: 1' "$T/hdr"; ok $? "BUSY: Retry-After"
@@ -112,10 +124,14 @@ is "$(get /healthz)" "503 not ready: redis busy" "BUSY: /healthz says so"
 wait $ev
 wait_health ok 10
 ok $? "the script done: ok again"
-is "$(get '/api/c/1/2/4/?message=busy')" '200 {"UserId":1,"SendId":4,"SendAckId":4,"ReceiveId":0}' \
+is "$(get '/api/c/1/2/4/?message=busy')" '200 {"UserId":1,"SendId":4,"SendAckId":4,"ReceiveId":2}' \
 	"and serves: a SEND"
 n=$(metric 'cellsrv_redis_faults_total{kind="busy"}')
 [ "${n:-0}" -ge 1 ]; ok $? "fault kind busy counted ($n)"
+is "$(get '/api/inbox/1?from=1')" '200 [{"from":5,"seq":2,"id":2,"body":"while busy"}]' \
+	"the peer line whose call failed BUSY is applied after"
+is "$(metric cellsrv_peer_retried_calls_total)" 1 "... by its call made again"
+exec 5>&-
 
 # 4. Redis drops the connection (CLIENT KILL): made again at once.
 R CLIENT KILL TYPE normal >/dev/null

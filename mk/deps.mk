@@ -13,6 +13,8 @@ DEPS_PROG = pkg-config:pkg-config cc:gcc git:git redis-server:redis-server redis
             ssh:openssh-client scp:openssh-client sshd:openssh-server ssh-keygen:openssh-client \
             gnuplot:gnuplot-nox prove:perl curl:curl ss:iproute2 setsid:util-linux \
             setpriv:util-linux useradd:passwd python3:python3 bc:bc openssl:openssl nft:nftables
+# python3 module : Debian package (t0602 signs with botocore as a reference)
+DEPS_PY   = botocore:python3-botocore
 DEPS_BENCH = wrk:wrk perf:linux-perf
 
 DEPS_STAMP = build/.deps-ok
@@ -23,7 +25,7 @@ deps:
 	@$(MAKE) --no-print-directory $(DEPS_STAMP)
 
 $(DEPS_STAMP): mk/deps.mk mk/deps.sh
-	@sh mk/deps.sh $(DEPS_PROG) --pc $(DEPS_PC)
+	@sh mk/deps.sh $(DEPS_PROG) --pc $(DEPS_PC) --py $(DEPS_PY)
 	@mkdir -p $(@D) && touch $@
 
 deps-bench: $(DEPS_STAMP)

@@ -6,19 +6,19 @@
 # and no service started by the install (a policy-rc.d answering 101 while
 # apt runs: Debian starts sshd and redis-server on install otherwise);
 # otherwise the apt-get line to run is printed and the status is 1.
-#   deps.sh [-l LOG] PROG:PKG... [--pc MODULE:PKG...]
+#   deps.sh [-l LOG] PROG:PKG... [--pc MODULE:PKG...] [--py MODULE:PKG...]
 set -u
 log=build/deps.log
 [ "${1:-}" = -l ] && { log=$2; shift 2; }
 PATH="$PATH:/usr/sbin:/sbin"
-missing="" pc=0
+missing="" kind=prog
 for p; do
-	[ "$p" = --pc ] && { pc=1; continue; }
-	if [ "$pc" = 1 ]; then
-		pkg-config --exists "${p%%:*}" 2>/dev/null || missing="$missing ${p#*:}"
-	else
-		command -v "${p%%:*}" >/dev/null 2>&1 || missing="$missing ${p#*:}"
-	fi
+	case $p in --pc) kind=pc; continue ;; --py) kind=py; continue ;; esac
+	case $kind in
+	pc) pkg-config --exists "${p%%:*}" 2>/dev/null ;;
+	py) python3 -c "import ${p%%:*}" 2>/dev/null ;;
+	*)  command -v "${p%%:*}" >/dev/null 2>&1 ;;
+	esac || missing="$missing ${p#*:}"
 done
 missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
 missing=${missing% }

@@ -10,6 +10,7 @@
 #define PORT_HTTP    9500       /* cellsrv: the users' HTTP API, /metrics */
 #define PORT_PEER    9501       /* cellsrv: links from the other cells */
 #define PORT_SERVE   9502       /* cs-serve: the deploy archive (SHIP=tree) */
+#define PORT_CLIENT  9503       /* msgclient: its /metrics during a run */
 
 #define MSG_BODY_MAX 1024       /* longest message body, bytes */
 

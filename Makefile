@@ -70,5 +70,5 @@ PROVIDERS = local aws
 include mk/deps.mk mk/build.mk mk/cellsrv.mk mk/test.mk
 include mk/pipeline.mk
 include $(PROVIDERS:%=mk/%.mk)
-include mk/runtime.mk mk/provision.mk mk/deploy.mk mk/run.mk mk/check.mk mk/report.mk \
+include mk/runtime.mk mk/monitor.mk mk/provision.mk mk/deploy.mk mk/run.mk mk/check.mk mk/report.mk \
         mk/heal.mk mk/chaos.mk mk/destroy.mk mk/demo.mk

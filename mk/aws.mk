@@ -15,6 +15,7 @@ PROVIDER_TRANSPORT  := ssh
 PROVIDER_SHIP_RUNTIME := 1#       a fresh AMI has no redis-server nor our libraries
 PROVIDER_SHIP := tree#             the control host's uplink sends the archive once (to h01)
 PROVIDER_REMOTE_DIR := cellstress
+PROVIDER_SCRAPE_VIA := bastion#    the hosts are private: stat-collect scrapes through it (mk/monitor.mk)
 
 OPERATOR_CIDR ?=#                 the only source ssh is open to: your address/32
 KEY           ?= $(HOME)/.ssh/id_ed25519#  its .pub is imported as key pair cellstress-RUN

@@ -12,7 +12,8 @@ DEPS_PC   = hiredis:libhiredis-dev libevent:libevent-dev jansson:libjansson-dev 
 DEPS_PROG = pkg-config:pkg-config cc:gcc git:git redis-server:redis-server redis-cli:redis-tools \
             ssh:openssh-client scp:openssh-client sshd:openssh-server ssh-keygen:openssh-client \
             gnuplot:gnuplot-nox prove:perl curl:curl ss:iproute2 setsid:util-linux \
-            setpriv:util-linux useradd:passwd python3:python3 bc:bc openssl:openssl nft:nftables
+            setpriv:util-linux useradd:passwd python3:python3 bc:bc openssl:openssl nft:nftables \
+            promtool:prometheus tmux:tmux
 # python3 module : Debian package (t0602 signs with botocore as a reference)
 DEPS_PY   = botocore:python3-botocore
 DEPS_BENCH = wrk:wrk perf:linux-perf

@@ -40,6 +40,9 @@
 #                        AMI), 0 when they have them (local); mk/runtime.mk
 #   PROVIDER_SHIP        the default SHIP: direct (local), or tree (aws: the
 #                        control host sends the archive to h01 only)
+#   PROVIDER_SCRAPE_VIA  empty when this machine reaches the hosts' addresses
+#                        (local); else the ssh host whose SOCKS proxy
+#                        stat-collect scrapes them through (aws: bastion)
 #
 INVENTORY  = $(HOSTS_DIR)/inventory
 SSH_CONFIG = $(HOSTS_DIR)/ssh_config
@@ -60,7 +63,7 @@ REMOTE_DIR ?= $(PROVIDER_REMOTE_DIR)
 NODE_OPTS = -s $(SAME) -x $(CROSS) -S $(SEED) -m $(MSGS) -f $(APPENDFSYNC) -t $(STALL)
 RESULTS_CMD = $(BIN)/cs-results -r $(RESULTS) -i $(INVENTORY)
 
-PIPELINE_GOALS = provision deploy run check report summary status heal chaos demo \
+PIPELINE_GOALS = provision deploy run check report summary status heal chaos demo monitor \
   $(foreach p,deploy start run check heal status,$(NAMES:%=$p-%))
 
 # The layout guard: a cluster keeps the layout it was provisioned with.

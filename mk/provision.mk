@@ -1,12 +1,16 @@
 # provision.mk: `make provision`: check and record the layout
 # ($(LAYOUT), adopted by every later phase), then the provider's
 # provider-provision (mk/local.mk, mk/aws.mk; the hook contract is in
-# mk/pipeline.mk) writes the inventory.
+# mk/pipeline.mk) writes the inventory; from it, $(PROMETHEUS_YML): a
+# Prometheus scrape config of what stat-collect scrapes, for whoever brings
+# their own Prometheus.
 
 .PHONY: provision provision-layout provider-provision provider-destroy
 
 provision: provider-provision
 	$(Q)mkdir -p $(NAMES:%=$(RESULTS)/%)
+	$(Q)$(BIN)/stat-collect -P -i $(INVENTORY) -t $(STAT_SECS) \
+	  $(if $(SCRAPE_VIA),-x socks5h://127.0.0.1:$(SOCKS_PORT)) >$(PROMETHEUS_YML)
 	$(Q)$(RESULTS_CMD) phase provision $(PHASE_START) $(NAMES)
 
 provider-provision: provision-layout

@@ -11,10 +11,22 @@
 # is restarted and carries on from the server's state. The phase prints the
 # run's wall time (from the first client's start to the last one's end, on
 # the hosts).
+#
+# Meanwhile it is recorded (mk/monitor.mk): before the first client starts,
+# run-record starts stat-collect in the background (cs-record), its lines
+# kept in $(STATS) by stat-record, which prints every PROGRESS s one line for
+# the whole cluster: `[run] 43% 64.2M/148.7M msgs, 21.3k msgs/s, ETA 66 min,
+# h07 down`. The run's recipe, after the last client has ended, stops it; so
+# does the end of this make, whatever ends it (stat-collect -w: make's PID),
+# so a failed or interrupted run leaves nothing behind and `make run` again
+# appends to the same recording. The totals come from each host's deploy.txt
+# (relations x MSGS), hosts already run counting as done
+# ($(RESULTS)/expected.tsv, written once every host is deployed).
 
-.PHONY: run run-start $(NAMES:%=run-%) $(NAMES:%=start-%)
+.PHONY: run run-start run-record run-expected $(NAMES:%=run-%) $(NAMES:%=start-%)
 
 run: $(RAN) | $(call before,run)
+	$(Q)$(BIN)/cs-record -o $(STATS) stop
 	$(Q)$(RESULTS_CMD) phase run $(PHASE_START) $(NAMES)
 
 $(NAMES:%=run-%): run-%: $(RESULTS)/%/.ran
@@ -26,13 +38,27 @@ $(NAMES:%=run-%): run-%: $(RESULTS)/%/.ran
 RUN_PENDING := $(shell for h in $(NAMES); do d=$(RESULTS)/$$h; \
   [ -e $$d/.ran ] && [ -e $$d/.deployed ] && [ ! $$d/.deployed -nt $$d/.ran ] || echo $$h; done)
 run-start: $(NAMES:%=start-%)
-$(NAMES:%=start-%): start-%: $(RESULTS)/%/.deployed
+$(NAMES:%=start-%): start-%: $(RESULTS)/%/.deployed | run-record
 	$(Q)if [ ! -e $(RESULTS)/$*/.ran ] || [ $< -nt $(RESULTS)/$*/.ran ]; then \
 	  echo "[$*] start" && \
 	  $(HOST) -p run -e $(RESULTS)/$*/run.err $* node $(NODE_OPTS) start; \
 	fi
 
-$(RESULTS)/%/.ran: $(RESULTS)/%/.deployed | $(if $(RUN_PENDING),run-start)
+# $$PPID: this make, whose end ends the recording.
+run-record: $(INVENTORY) | $(TOOLS) $(SCRIPTS)
+	$(Q)$(BIN)/cs-record -o $(STATS) -M $(STATS_MAX) -p $(PROGRESS) -e $(RESULTS)/expected.tsv \
+	  -w $$PPID start $(SCRAPE)
+
+# The progress line's totals, once every host is deployed (stat-record
+# reads the file again when it changes): "host messages finished(0|1)".
+run-expected: $(DEPLOYED)
+	$(Q)for h in $(NAMES); do d=$(RESULTS)/$$h; \
+	  r=$$(sed -n 's/.* relations=\([0-9][0-9]*\).*/\1/p' $$d/deploy.txt 2>/dev/null | tail -n 1); \
+	  f=0; [ -e $$d/.ran ] && [ ! $$d/.deployed -nt $$d/.ran ] && f=1; \
+	  [ -n "$$r" ] && echo "$$h $$((r * $(MSGS))) $$f"; \
+	done >$(RESULTS)/expected.tsv.tmp; mv $(RESULTS)/expected.tsv.tmp $(RESULTS)/expected.tsv
+
+$(RESULTS)/%/.ran: $(RESULTS)/%/.deployed | $(if $(RUN_PENDING),run-start run-expected)
 	@echo "[$*] run"
 	$(Q)$(HOST) -p run -e $(@D)/run.err -o $(@D)/client.log $* node $(NODE_OPTS) run
 	$(Q)sed -n 's/^# msgclient status=0 start=\([0-9.]*\) end=\([0-9.]*\)$$/\1 \2/p' $(@D)/client.log >$(@D)/run.time

@@ -28,6 +28,12 @@
 #                                           or how it fell back
 #   cs-host ... h07 node ARGS...            run bin/cs-node -n h07 ARGS there
 #   cs-host ... h07 sh 'COMMAND'            run a shell command there
+#   cs-host ... bastion socks PORT CMD...   run CMD here while a SOCKS proxy
+#                                           on 127.0.0.1:PORT reaches the
+#                                           network through that host (ssh
+#                                           -D; with -t local, CMD alone):
+#                                           how stat-collect scrapes private
+#                                           hosts (make monitor, make run)
 # fetch waits FETCH_WAIT s (10) for the parent to serve and reads for at
 # most FETCH_SECS s (120), both from the environment.
 # With -p PHASE a failure prints one line "[h07] PHASE failed: REASON" (the
@@ -44,7 +50,7 @@ usage() {
 	echo "usage: cs-host [-v] [-t transport=$transport] [-F ssh_config] [-d remote_dir=$dir]" \
 	     "[-p phase] [-o out] [-e err] name ship bindir|archive.tar.gz inventory |" \
 	     "put archive.tar.gz inventory [idle] | fetch parent archive.tar.gz inventory [idle] |" \
-	     "node args... | sh command" >&"$(( ${1:-2} ? 2 : 1 ))"
+	     "node args... | sh command | socks port command..." >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
@@ -159,6 +165,38 @@ tree() {
 	fi
 }
 
+# socks PORT CMD...: CMD runs here while `ssh -D 127.0.0.1:PORT NAME` (its
+# own connection, not the ControlMaster's, which may come and go) serves a
+# SOCKS proxy into the hosts' network; TERM or INT is passed on to CMD,
+# and the tunnel ends with CMD. With transport local, CMD alone.
+socks() {
+	local port=$1 spid cpid rc=0 i
+	shift
+	case $port in ''|*[!0-9]*) echo "cs-host: socks port: not a number: \"$port\"" >&2; return 2 ;; esac
+	if [ "$transport" = local ]; then
+		"$@"
+		return
+	fi
+	ssh -F "$cfg" -N -o ExitOnForwardFailure=yes -o ControlMaster=no -o ControlPath=none \
+		-D "127.0.0.1:$port" "$name" </dev/null >/dev/null &
+	spid=$!
+	for i in $(seq 200); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		kill -0 "$spid" 2>/dev/null || { wait "$spid"; echo "cs-host: ssh -D 127.0.0.1:$port $name failed" >&2; return 1; }
+		sleep 0.05
+	done
+	"$@" &
+	cpid=$!
+	trap 'kill -TERM "$cpid" 2>/dev/null' TERM INT
+	while :; do
+		wait "$cpid" && rc=0 || rc=$?
+		kill -0 "$cpid" 2>/dev/null || break     # wait was cut short by a signal
+	done
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	return "$rc"
+}
+
 go() {
 	case $what in
 	ship)
@@ -217,6 +255,10 @@ go() {
 		[ $# -eq 1 ] || usage
 		if [ "$transport" = local ]; then mkdir -p "$dir"; fi
 		on_host "$1"
+		;;
+	socks)
+		[ $# -ge 2 ] || usage
+		socks "$@"
 		;;
 	*) usage ;;
 	esac

@@ -694,7 +694,7 @@ main(int argc, char *argv[])
 	sigset_t sigs;
 	double next, now, ts;
 	long long n = 0;
-	int ch, npfd = 0, pidfd = -1, last = 0;
+	int ch, npfd = 0, pidfd = -1, last = 0, timeout_given = 0;
 	size_t k;
 
 	cfg = defaults;
@@ -705,7 +705,7 @@ main(int argc, char *argv[])
 		case 'n': cfg.ticks = cs_optnum(ch, optarg, 0, 1LL << 40); break;
 		case 'P': cfg.prom = 1; break;
 		case 'p': cfg.port = (int)cs_optnum(ch, optarg, 1, 65535); break;
-		case 'T': cfg.timeout = cs_optnum(ch, optarg, 10, 3600000); break;
+		case 'T': cfg.timeout = cs_optnum(ch, optarg, 10, 3600000); timeout_given = 1; break;
 		case 't': cfg.interval = cs_optnum(ch, optarg, 1, 3600); break;
 		case 'w': cfg.watch = cs_optnum(ch, optarg, 1, 1 << 30); break;
 		case 'x': cfg.proxy = optarg; break;
@@ -717,6 +717,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 0 || cfg.inventory == NULL)
 		usage(stderr, 2);
+	if (!timeout_given && cfg.timeout * 3 > cfg.interval * 2000)
+		cfg.timeout = cfg.interval * 2000 / 3;  /* a short tick: 2/3 of it */
 	if (cfg.timeout >= cfg.interval * 1000) {
 		warnx("-T %lld: a scrape must end within the tick (-t %lld s)", cfg.timeout, cfg.interval);
 		usage(stderr, 2);

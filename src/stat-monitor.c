@@ -184,10 +184,17 @@ row(int width, const char *fmt, ...)
 	char buf[1024];
 	va_list ap;
 
+	size_t n;
+
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	out("%.*s\n", width, buf);
+	n = strlen(buf);
+	if (n > (size_t)width)
+		n = (size_t)width;
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	out("%.*s\n", (int)n, buf);
 }
 
 static void
@@ -199,12 +206,15 @@ flags_of(struct mhost *h)
 #define F(...) do { if (o < n) o += (size_t)snprintf(f + o, n - o, __VA_ARGS__); } while (0)
 	f[0] = '\0';
 	if (h->state == ST_DOWN)
-		F("DOWN%s%s ", isnan(h->age) ? "" : " ",
-		    isnan(h->age) ? "" : human_secs(h->age, age, sizeof age));
+		F("DOWN ");
 	else if (h->state == ST_STALE)
 		F("STALE ");
 	if (h->state != ST_UP && h->err[0])
-		F("(%s) ", h->err);
+		F("%s%s ", h->err, h->state == ST_STALE ? "," : "");
+	if (h->state != ST_UP && !isnan(h->age))
+		F("%s %s ", h->state == ST_STALE ? "last answer" : "for", human_secs(h->age, age, sizeof age));
+	if (h->state == ST_STALE)
+		F("(one tick missed) ");
 	if (h->clash[0])
 		F("CLASH %s ", h->clash);
 	if (h->state == ST_UP) {
@@ -285,7 +295,7 @@ p99ms(const struct hist *h, char *buf, size_t size)
 	return buf;
 }
 
-#define COLS "%-14s %-5s %7s %7s %7s %4s %4s %5s %5s  %s"
+#define COLS "%-14s %-5s %6s %6s %6s %4s %4s %5s %5s  %s"
 
 /* A row for the hosts idx[0..n): one host as it is, or several folded
  * (medians, the group's merged latency). */
@@ -319,8 +329,8 @@ host_row(int width, const size_t *idx, size_t n, const char *state, const char *
 		human_bytes(MED(rss), mem, sizeof mem);
 #undef MED
 	p99ms(&lat, p99, sizeof p99);
-	if (hosts[idx[0]].state != ST_UP && n == 1)
-		row(width, COLS, name, state, "-", acked, "-", "-", "-", "-", "-", flags);
+	if (hosts[idx[0]].state != ST_UP)             /* no values: the reason instead */
+		row(width, "%-14s %-5s %s", name, state, flags);
 	else
 		row(width, COLS, name, state, rate, acked, p99, u, s, st, mem, flags);
 	free(names);
@@ -387,9 +397,9 @@ draw(int tty, int ended)
 	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
 	row(cols, "cellstress monitor  %s  %zu hosts: %zu up, %zu stale, %zu down  (every %lld s)",
 	    last_ts > 0 ? clock : "--:--:--", nhosts, nup, nstale, ndown, cfg.refresh);
-	row(cols, "cluster: %s msgs/s acked, %s acked, p99 %s ms, steal max %s%%%s",
+	row(cols, "cluster: %s msgs/s acked, %s acked, p99 %s ms, steal max %s%s%s",
 	    human_count(rate, a, sizeof a), human_count(acked, b, sizeof b),
-	    p99ms(&lat, p99, sizeof p99), pct(maxstl, c, sizeof c),
+	    p99ms(&lat, p99, sizeof p99), pct(maxstl, c, sizeof c), isnan(maxstl) ? "" : "%",
 	    ended ? "  [input ended]" : last_input > 0 && cs_now() - last_input > 3.0 * interval ?
 	    "  [no data for a while]" : "");
 	row(cols, "%s", "");
@@ -412,7 +422,7 @@ draw(int tty, int ended)
 				nflag++;
 		if (nok > 0) {
 			char f[48];
-			snprintf(f, sizeof f, "%zu hosts, median", nok);
+			snprintf(f, sizeof f, "median of %zu", nok);
 			host_row(cols, ok, nok, "ok", f);
 			avail--;
 		}

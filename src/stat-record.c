@@ -197,10 +197,12 @@ flush_pending(void)
 
 /* -- the progress line ---------------------------------------------------- */
 
-static double tick_ts, last_print_ts, acks_window, first_ts;
+static double tick_ts, last_print_ts, acks_window, first_ts, acks_all;
 static struct { double ts, done; } hist6[7];    /* the last progress lines, for the ETA */
 static int nhist6;
 static double stalled_since;
+
+static void load_expected(const char *path);
 
 static void
 progress(int final)
@@ -211,6 +213,8 @@ progress(int final)
 	size_t i, nd = 0;
 	int known = 1;
 
+	if (cfg.expected)
+		load_expected(cfg.expected);
 	for (i = 0; i < nhosts; i++) {
 		struct host *h = &hosts[i];
 		double d = h->finished ? h->exp : h->base + h->since;
@@ -238,20 +242,24 @@ progress(int final)
 		stalled_since = rate > 0 ? 0 : last_print_ts;
 
 	printf("[%s] ", cfg.label);
+	if (final) {
+		double secs = tick_ts - first_ts;
+		printf("recorded %s%s%s: ", human_secs(secs, a, sizeof a), cfg.out ? " in " : "",
+		    cfg.out ? cfg.out : "");
+		rate = secs > 0 ? acks_all / secs : 0;
+	}
 	if (known && total > 0)
 		printf("%.0f%% %s/%s msgs", floor(100 * done / total), human_count(done, a, sizeof a),
 		    human_count(total, b, sizeof b));
 	else
 		printf("%s msgs", human_count(done, a, sizeof a));
-	printf(", %s msgs/s", human_count(rate, c, sizeof c));
+	printf(", %s msgs/s%s", human_count(rate, c, sizeof c), final ? " on average" : "");
 	if (known && total > 0 && done < total && !final) {
 		if (rate > 0 && eta_rate > 0)
 			printf(", ETA %s", human_secs((total - done) / eta_rate, a, sizeof a));
 		else if (stalled_since > 0 && tick_ts - stalled_since >= 1)
 			printf(", no progress for %s", human_secs(tick_ts - stalled_since, a, sizeof a));
 	}
-	if (final)
-		printf(", %s recorded", human_secs(tick_ts - first_ts, a, sizeof a));
 	if (nd > 0)
 		printf(", %s down", hostlist_fold(names, nd, down, sizeof down));
 	printf("\n");
@@ -272,6 +280,7 @@ account(const struct statline *sl, struct host *h)
 	if (sl->state != ST_UP)
 		return;
 	acks_window += statline_num(sl, "acks", 0);
+	acks_all += statline_num(sl, "acks", 0);
 	if (c != NULL && strcmp(c, "up") == 0 && statline_get(sl, "c_acked") != NULL) {
 		h->base = statline_num(sl, "c_acked", 0);
 		h->since = 0;
@@ -279,15 +288,22 @@ account(const struct statline *sl, struct host *h)
 		h->since += statline_num(sl, "acks", 0);
 }
 
+/* The totals of -e: read when the file appears or changes (make writes it
+ * once every host is deployed, which may be after the recording began). */
 static void
 load_expected(const char *path)
 {
+	static struct timespec seen;
 	struct lines l;
+	struct stat sb;
 	char *line;
 	ssize_t len;
-	FILE *fp = fopen(path, "r");
+	FILE *fp;
 
-	if (fp == NULL)
+	if (stat(path, &sb) != 0 || (sb.st_mtim.tv_sec == seen.tv_sec && sb.st_mtim.tv_nsec == seen.tv_nsec))
+		return;
+	seen = sb.st_mtim;
+	if ((fp = fopen(path, "r")) == NULL)
 		err(1, "%s", path);
 	lines_init(&l, fp, path, 0);
 	while ((len = lines_next(&l, &line)) >= 0) {

@@ -1,0 +1,91 @@
+#!/bin/bash
+# cs-record: the recording of a run, in the background of the make that runs
+# the clients (mk/run.mk): a scrape command (stat-collect, or cs-host's
+# socks wrapper around it) piped into stat-record, which keeps its lines in
+# STATS (bounded) and prints the run's progress line every few seconds on
+# make's output. At most one recording per STATS: the PIDs are kept beside
+# it (.stat-collect.pid, .stat-record.pid).
+#   start SCRAPE...   starts it unless one runs; SCRAPE gets -w PID, so it
+#                     ends, after a last tick, when that process (make) does
+#   stop              ends it: the scraper's last tick, then stat-record's
+#                     last line; waits until both are done
+#   status            exit 0 while a recording runs (make monitor follows it)
+set -u
+
+out="" max=134217728 progress=10 expected="" watch=""
+usage() {
+	echo "usage: cs-record -o stats [-M max_bytes=$max] [-p progress_secs=$progress] [-e expected]" \
+	     "[-w pid] start scrape_command... | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
+	exit "${1:-2}"
+}
+die() { echo "cs-record: $*" >&2; exit 1; }
+
+[ "${1:-}" = --help ] && usage 0
+while getopts o:M:p:e:w:h ch; do
+	case $ch in
+	o) out=$OPTARG ;;
+	M) max=$OPTARG ;;
+	p) progress=$OPTARG ;;
+	e) expected=$OPTARG ;;
+	w) watch=$OPTARG ;;
+	h) usage 0 ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ -n "$out" ] && [ $# -ge 1 ] || usage
+what=$1
+shift
+for v in "$max" "$progress" ${watch:+"$watch"}; do
+	case $v in ''|*[!0-9]*) die "not a number: \"$v\"" ;; esac
+done
+bin=$(dirname "$0")
+dir=$(dirname "$out")
+pidf=$dir/.stat-collect.pid recf=$dir/.stat-record.pid
+
+# alive FILE NAME: the PID in FILE runs and its command line names NAME.
+alive() {
+	local pid cmd
+	[ -s "$1" ] && read -r pid <"$1" && case $pid in ''|*[!0-9]*) return 1 ;; esac &&
+		kill -0 "$pid" 2>/dev/null || return 1
+	cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
+	case $cmd in *"$2"*) return 0 ;; esac
+	return 1
+}
+
+case $what in
+start)
+	[ $# -ge 1 ] || usage
+	mkdir -p "$dir" || exit 1
+	if alive "$recf" stat-record; then
+		exit 0
+	fi
+	rm -f "$pidf" "$recf"
+	# The scraper's PID first (stop sends it TERM), then stat-record's.
+	{ "$@" ${watch:+-w "$watch"} </dev/null & echo $! >"$pidf"; wait $!; } |
+		"$bin/stat-record" -o "$out" -M "$max" -p "$progress" ${expected:+-e "$expected"} &
+	echo $! >"$recf"
+	;;
+stop)
+	[ $# -eq 0 ] || usage
+	alive "$recf" stat-record || { rm -f "$pidf" "$recf"; exit 0; }
+	read -r rpid <"$recf"
+	if [ -s "$pidf" ]; then
+		read -r spid <"$pidf"
+		kill -TERM "$spid" 2>/dev/null
+	fi
+	# the scraper's last tick takes at most its timeout; stat-record then
+	# writes its last line
+	for _ in $(seq 300); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.05; done
+	if kill -0 "$rpid" 2>/dev/null; then
+		echo "cs-record: the recorder (pid $rpid) did not end after 15 s; stopping it" >&2
+		kill -TERM "$rpid" 2>/dev/null
+	fi
+	rm -f "$pidf" "$recf"
+	;;
+status)
+	[ $# -eq 0 ] || usage
+	alive "$recf" stat-record
+	;;
+*) usage ;;
+esac

@@ -44,7 +44,7 @@ main(int argc, char *argv[])
 {
 	long hosts = 40, secs = 7200, tick = 3, rate = 500, seed = 1;
 	const char *exact = NULL;
-	double le[HIST_MAX], *all = NULL, t0 = 1700000001;
+	double le[HIST_MAX], *all = NULL, t0 = 1700000001, acked[1000] = { 0 };
 	size_t nall = 0, capall = 0;
 	int nle = hist_bounds(le, HIST_MAX), ch;
 	long k, h, ticks;
@@ -64,7 +64,7 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (hosts < 1 || secs < tick || tick < 1 || rate < 0)
+	if (hosts < 1 || hosts > 999 || secs < tick || tick < 1 || rate < 0)
 		errx(2, "bad parameters");
 	prng_seed(&p, (uint64_t)seed, 0);
 	ticks = secs / tick;
@@ -131,13 +131,14 @@ main(int argc, char *argv[])
 				    2 * tick * stl, 2 * tick * (0.52 - stl));
 				if (o > 0)
 					printf("\tlat=%s", lat);
+				acked[h] += (double)n;
 			}
 			printf("\tncpu=2\tload=%.2f\tmavail=%.0f\tmtotal=%.0f\trss=%.0f\trrss=%.0f\trmem=%.0f"
 			    "\tloading=0\taof=ok\tredis=1\tpeers=%ld/%ld\tc=up\tc_users=25000\tc_done=%.0f"
-			    "\tc_exp=3717642\tc_sent=%.0f\tc_acked=%.0f\tc_recv=%.0f\tc_rss=52428800",
+			    "\tc_exp=%.0f\tc_sent=%.0f\tc_acked=%.0f\tc_recv=%.0f\tc_rss=52428800",
 			    1.2 + 0.2 * uniform(&p), (4.0 - mem * 1.1) * 1073741824.0, 4.0 * 1073741824.0,
 			    6e6 + 1e6 * f, mem * 1.05 * 1073741824.0, mem * 1073741824.0, hosts - 1, hosts - 1,
-			    25000 * f, 3717642 * f, 3717642 * f, 3717642 * f);
+			    25000 * f, (double)rate * secs, acked[h], acked[h], acked[h]);
 			if (k == 0 || first)
 				printf("\tid=%016llx\tbuild=synthetic\tstart=%.0f",
 				    (unsigned long long)prng_next(&p), ts - 1);

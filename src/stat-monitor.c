@@ -298,8 +298,9 @@ p99ms(const struct hist *h, char *buf, size_t size)
 #define COLS "%-14s %-5s %6s %6s %6s %4s %4s %5s %5s  %s"
 
 /* A row for the hosts idx[0..n): one host as it is, or several folded
- * (medians, the group's merged latency). */
-static void
+ * (medians, the group's merged latency); a folded list too long for the
+ * HOST column goes on a line of its own below. Returns the rows used. */
+static int
 host_row(int width, const size_t *idx, size_t n, const char *state, const char *flags)
 {
 	char name[256], rate[16], acked[16], p99[16], u[8], s[8], st[8], mem[16];
@@ -307,6 +308,7 @@ host_row(int width, const size_t *idx, size_t n, const char *state, const char *
 	double *v = ecalloc(n, sizeof *v), m;
 	struct hist lat;
 	size_t i;
+	int rows = 1;
 
 	hist_clear(&lat);
 	for (i = 0; i < n; i++) {
@@ -329,12 +331,23 @@ host_row(int width, const size_t *idx, size_t n, const char *state, const char *
 		human_bytes(MED(rss), mem, sizeof mem);
 #undef MED
 	p99ms(&lat, p99, sizeof p99);
-	if (hosts[idx[0]].state != ST_UP)             /* no values: the reason instead */
+	if (strlen(name) > 14) {
+		char list[256];
+		snprintf(list, sizeof list, "%s", name);
+		snprintf(name, sizeof name, "%zu hosts:", n);
+		if (hosts[idx[0]].state != ST_UP)
+			row(width, "%-14s %-5s %s", name, state, flags);
+		else
+			row(width, COLS, name, state, rate, acked, p99, u, s, st, mem, flags);
+		row(width, "  %s", list);
+		rows = 2;
+	} else if (hosts[idx[0]].state != ST_UP)      /* no values: the reason instead */
 		row(width, "%-14s %-5s %s", name, state, flags);
 	else
 		row(width, COLS, name, state, rate, acked, p99, u, s, st, mem, flags);
 	free(names);
 	free(v);
+	return rows;
 }
 
 static void
@@ -420,11 +433,13 @@ draw(int tty, int ended)
 				ok[nok++] = i;
 			else
 				nflag++;
-		if (nok > 0) {
+		if (nok == 1) {
+			host_row(cols, ok, 1, "up", "");
+			avail--;
+		} else if (nok > 1) {
 			char f[48];
 			snprintf(f, sizeof f, "median of %zu", nok);
-			host_row(cols, ok, nok, "ok", f);
-			avail--;
+			avail -= host_row(cols, ok, nok, "ok", f);
 		}
 		if ((int)nflag <= avail) {
 			for (i = 0; i < nhosts; i++)
@@ -438,7 +453,7 @@ draw(int tty, int ended)
 				struct mhost *h = &hosts[i];
 				if (done[i] || (h->state == ST_UP && h->flags[0] == '\0'))
 					continue;
-				if (shown == avail - 1) {
+				if (shown >= avail - 2) {
 					size_t left = 0;
 					for (j = i; j < nhosts; j++)
 						left += !done[j] && !(hosts[j].state == ST_UP && hosts[j].flags[0] == '\0');
@@ -454,8 +469,7 @@ draw(int tty, int ended)
 						done[j] = 1;
 					}
 				}
-				host_row(cols, idx, nidx, statline_states[h->state], h->flags);
-				shown++;
+				shown += host_row(cols, idx, nidx, statline_states[h->state], h->flags);
 			}
 			free(done);
 		}

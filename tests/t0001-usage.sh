@@ -6,12 +6,14 @@
 # change them), and the defaults shown are the ones used. Needs no server.
 . "$(dirname "$0")/helper/lib.sh"
 TOOLS="gen-users rg-split cellsrv msgclient checkdb vpc-make ec2-run ec2-kill vpc-delete cs-sshconfig cs-chaos
-	cs-inventory cs-host cs-node cs-results cs-runtime cs-serve cs-sshd"
+	cs-inventory cs-host cs-node cs-results cs-runtime cs-serve cs-sshd cs-record
+	stat-collect stat-record stat-monitor stat-report"
 CTOOLS="gen-users rg-split redis-bulkload cellsrv msgclient checkdb vpc-make ec2-run ec2-kill
-	vpc-delete cs-serve"
+	vpc-delete cs-serve stat-collect stat-record stat-monitor stat-report"
 # One option per C tool with a default, given before --help.
 CHANGED="gen-users:-s:7 redis-bulkload:-p:1234 cellsrv:-p:1234 msgclient:-m:3 checkdb:-m:9
-	ec2-run:-w:5 ec2-kill:-w:5 vpc-delete:-w:5 cs-serve:-t:5"
+	ec2-run:-w:5 ec2-kill:-w:5 vpc-delete:-w:5 cs-serve:-t:5 stat-collect:-t:5 stat-record:-M:9999
+	stat-monitor:-r:5 stat-report:-m:99"
 
 # The list is every program in bin/ (redis-bulkload apart, below): a new
 # tool must be added here.

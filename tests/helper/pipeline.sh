@@ -83,11 +83,48 @@ hold() {
 # messages than the defaults (about 60,000 messages) so a run takes seconds.
 LAYOUT_T="HOSTS=3 USERS=3000 SAME=6 CROSS=4 MSGS=2"
 
+# watch_test TRANSPORT: what the cycle of cycle_test left to watch the run
+# with (its output in $T/cycle.out): the recording, the progress lines, the
+# report's plots, the thresholds, prometheus.yml; then `make monitor` in
+# tmux shows every host up; over ssh through a SOCKS proxy on h01 too.
+watch_test() {
+	local tr=$1 h TM="tmux -S $T/tmux.sock"
+	is "$(for h in h01 h02 h03; do awk -F'\t' -v h=$h '$2 == h && $3 == "up" && /\tdt=/' "$T/results/stats.tsv" | grep -c . | grep -vx 0 >/dev/null && echo $h; done | tr '\n' ' ')" \
+		"h01 h02 h03 " "results/stats.tsv: every host recorded, up, with counts"
+	ok "$(grep -q '^\[run\] [0-9]*% [0-9.]*k/[0-9.]*k msgs, [0-9.]*[k]* msgs/s, ETA ' "$T/cycle.out"; echo $?)" \
+		"make run printed the cluster's progress line"
+	ok "$(grep -q "^\[run\] recorded [0-9]* s in $T/results/stats.tsv: [0-9]*% " "$T/cycle.out"; echo $?)" \
+		"... and, at its end, what was recorded"
+	is "$(for p in throughput latency cpu memory; do head -c 4 "$T/results/$p.png" 2>/dev/null | od -An -c | tr -d ' \n'; grep -c "]($p.png)" "$T/results/report.md"; done | tr '\n' ' ')" \
+		"211PNG1 211PNG1 211PNG1 211PNG1 " "report.md embeds the 4 PNGs beside it"
+	is "$(grep -c '^\[slo\] \(p99<30s\|lost=0\): ok' "$T/cycle.out")" 4 "SLO=: held in make check and make report"
+	run promtool check config "$T/results/prometheus.yml"
+	is "$rc $(grep -c "targets: \['$NET\.[0-9]*:9500'\]" "$T/results/prometheus.yml")" "0 3" \
+		"results/prometheus.yml: a scrape config of the 3 cellsrvs that promtool accepts"
+	command -v tmux >/dev/null || { ok 0 "# SKIP no tmux"; return; }
+	# make monitor in an 80x24 terminal; over ssh, through a SOCKS proxy
+	# (ssh -D) on h01, as on aws through the bastion
+	$TM new-session -d -s mon -x 80 -y 24 "make -C '$TOP' --no-print-directory NET=$NET FIRST=$FIRST SSH_PORT=$SSH_PORT \
+		HOSTS_DIR='$T/hosts' RESULTS='$T/results' RUN_DIR='$T/run' STATE='$T/state' STAT_SECS=1 monitor \
+		$([ "$tr" = ssh ] && echo "SCRAPE_VIA=h01 SOCKS_PORT=$((9600 + FIRST))") 2>'$T/mon.err'; sleep 30"
+	for _ in $(seq 50); do
+		sleep 0.2
+		$TM capture-pane -p -t mon >"$T/screen" 2>/dev/null
+		[ "$(grep -c '^h0[123] *up ' "$T/screen")" = 3 ] && break
+	done
+	$TM kill-server 2>/dev/null
+	h="$(sed -n 1p "$T/screen" | grep -o '3 hosts: 3 up')$(grep -c '^h0[123] *up ' "$T/screen")"
+	is "$h" "3 hosts: 3 up3" "make monitor$([ "$tr" = ssh ] && echo ' through a SOCKS proxy on h01'): a row per host, each up"
+	[ "$h" = "3 hosts: 3 up3" ] || diag "make monitor said: $(head -c 300 "$T/mon.err")"
+}
+
 # cycle_test TRANSPORT APPENDFSYNC: the whole pipeline with $LAYOUT_T over
 # TRANSPORT, then destroy.
 cycle_test() {
 	local tr=$1 fsync=$2 pids left
-	run pm -j3 provision deploy run check report $LAYOUT_T TRANSPORT="$tr" APPENDFSYNC="$fsync"
+	run pm -j3 provision deploy run check report $LAYOUT_T TRANSPORT="$tr" APPENDFSYNC="$fsync" \
+		STAT_SECS=1 PROGRESS=2 SLO='p99<30s lost=0'
+	cat "$T/out" "$T/err" >"$T/cycle.out"
 	ok "$rc" "TRANSPORT=$tr: make provision deploy run check report"
 	[ "$rc" = 0 ] || diag "$(tail -n 5 "$T/err")"
 	is "$(head -n 1 "$T/results/summary.txt" | grep -o 'hosts=[0-9]* ok=[0-9]* users=[0-9]*') $(head -n 1 "$T/results/summary.txt" |
@@ -103,6 +140,7 @@ cycle_test() {
 	is "$(for k in appendonly appendfsync; do redis-cli -h "$(addr 2)" -p 7379 config get $k; done | tr '\n' ' ')" \
 		"appendonly yes appendfsync $fsync " \
 		"h02's redis-server: AOF on, appendfsync $fsync"
+	watch_test "$tr"
 	run pm -q "$T/results/h03/.checked"
 	is "$rc" 0 "make -q: h03 is checked"
 	run pm -j3 run check

@@ -15,9 +15,9 @@ expect_fail 2 'must end within the tick' "-T not shorter than the tick: usage" s
 expect_fail 1 "stat-collect: .*$T/nope" "a missing inventory is named" stat-collect -i "$T/nope" -n 1
 
 # -- the scrape config (-P) ---------------------------------------------------
-printf 'h01 127.0.6.1 1 1 10\nh02 127.0.6.2 2 11 20\nh03 127.0.6.3 3 21 30\n' >"$T/inv"
+printf 'h01 127.0.8.1 1 1 10\nh02 127.0.8.2 2 11 20\nh03 127.0.8.3 3 21 30\n' >"$T/inv"
 run stat-collect -P -i "$T/inv"
-is "$rc $(grep -c "targets: \['127.0.6.[123]:950[03]'\]" "$T/out")" "0 6" "-P: a cellsrv and a msgclient target per host"
+is "$rc $(grep -c "targets: \['127.0.8.[123]:950[03]'\]" "$T/out")" "0 6" "-P: a cellsrv and a msgclient target per host"
 cp "$T/out" "$T/prom.yml"
 run promtool check config "$T/prom.yml"
 ok "$rc" "-P: promtool check config accepts it"
@@ -47,7 +47,7 @@ cpu() {
 }
 mkdir -p "$T/f1" "$T/f2" "$T/f3" "$T/c1"
 {
-	ident h01 1 i1 127.0.6.1 1700000000
+	ident h01 1 i1 127.0.8.1 1700000000
 	cat <<'EOF'
 # HELP cellsrv_sends_total SEND requests by result.
 # TYPE cellsrv_sends_total counter
@@ -99,18 +99,18 @@ process_cpu_seconds_total 0.5
 process_resident_memory_bytes 9000000
 EOF
 sed -e 's/acked 300/acked 360/; s/resends_total 5/resends_total 7/; s/seconds_total 0.5/seconds_total 0.7/' "$T/c1/1" >"$T/c1/2"
-{ ident h02 2 i2 127.0.6.2 1700000000; echo 'cellsrv_sends_total{result="accepted"} 1000'; } >"$T/f2/1"
-{ ident h02 2 i2 127.0.6.2 1700000000; echo 'cellsrv_sends_total{result="accepted"} 1100'; } >"$T/f2/2"
-{ ident h02 2 i2b 127.0.6.2 1700000500; echo 'cellsrv_sends_total{result="accepted"} 30'; } >"$T/f2/3"
+{ ident h02 2 i2 127.0.8.2 1700000000; echo 'cellsrv_sends_total{result="accepted"} 1000'; } >"$T/f2/1"
+{ ident h02 2 i2 127.0.8.2 1700000000; echo 'cellsrv_sends_total{result="accepted"} 1100'; } >"$T/f2/2"
+{ ident h02 2 i2b 127.0.8.2 1700000500; echo 'cellsrv_sends_total{result="accepted"} 30'; } >"$T/f2/3"
 cp "$T/f2/1" "$T/f3/1"                          # h03's address answers as h02
 cp "$T/f2/2" "$T/f3/2"
 printf 'cellsrv_acks_total 5\ncellsrv_acks_total abc\n' >"$T/f3/3"
 : >"$T/f3/4.hang"
-{ ident h03 3 i3 127.0.6.3 1700000000; echo 'cellsrv_acks_total 7'; } >"$T/f3/5"
-serve 127.0.6.1 9500 "$T/f1"
-serve 127.0.6.2 9500 "$T/f2"
-serve 127.0.6.3 9500 "$T/f3"
-serve 127.0.6.1 9503 "$T/c1"
+{ ident h03 3 i3 127.0.8.3 1700000000; echo 'cellsrv_acks_total 7'; } >"$T/f3/5"
+serve 127.0.8.1 9500 "$T/f1"
+serve 127.0.8.2 9500 "$T/f2"
+serve 127.0.8.3 9500 "$T/f3"
+serve 127.0.8.1 9503 "$T/c1"
 
 run stat-collect -i "$T/inv" -t 1 -n 5
 ok "$rc" "5 ticks of 3 stand-ins: status 0"
@@ -134,7 +134,7 @@ is "$(line h01 1 | tr '\t' '\n' | grep -E '^(id|build|start)=' | tr '\n' ' ')" "
 	"the first line says who answered"
 ok "$(line h01 2 | grep -qv 'id='; echo $?)" "... and the next ones do not repeat it"
 is "$(line h02 1 | tr '\t' '\n' | grep -c '^c=off$')" 1 "a host without a client: c=off"
-is "$(line h03 1 | tr '\t' '\n' | grep '^clash=')" "clash=name:h02,cell:2,addr:127.0.6.2,instance:h02" \
+is "$(line h03 1 | tr '\t' '\n' | grep '^clash=')" "clash=name:h02,cell:2,addr:127.0.8.2,instance:h02" \
 	"h03's address answered by h02: a clash at the first scrape"
 is "$(line h03 2 | tr '\t' '\n' | grep -c '^clash=')" 1 "... and at every scrape while it lasts"
 is "$(line h02 3 | tr '\t' '\n' | grep -E '^(restart|sent|id)=' | tr '\n' ' ')" "restart=cellsrv sent=30 id=i2b " \

@@ -61,10 +61,19 @@ start)
 		exit 0
 	fi
 	rm -f "$pidf" "$recf"
+	lines() { grep -vc '^#' "$out" 2>/dev/null; }
+	before=$(lines)
 	# The scraper's PID first (stop sends it TERM), then stat-record's.
 	{ "$@" ${watch:+-w "$watch"} </dev/null & echo $! >"$pidf"; wait $!; } |
 		"$bin/stat-record" -o "$out" -M "$max" -p "$progress" ${expected:+-e "$expected"} &
 	echo $! >"$recf"
+	# The scraper's first tick, at once, is what every count of the run
+	# starts from: wait for it (a few seconds at most) before any client.
+	for _ in $(seq 100); do
+		[ "$(lines)" -gt "${before:-0}" ] && { sleep 0.1; break; }
+		kill -0 "$!" 2>/dev/null || break
+		sleep 0.05
+	done
 	;;
 stop)
 	[ $# -eq 0 ] || usage

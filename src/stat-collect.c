@@ -769,15 +769,23 @@ main(int argc, char *argv[])
 	}
 
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	printf("# stat-collect interval=%lld timeout_ms=%lld hosts=%zu started=%.0f "
+	printf("# stat-collect interval=%lld timeout_ms=%lld hosts=%zu started=%.3f "
 	    "(ts host state key=value...: docs/tools.md#stat-collect)\n",
 	    cfg.interval, cfg.timeout, inv.n, wall());
-	/* Ticks fall on multiples of the interval of the wall clock, so two
-	 * collectors' lines line up; they are kept by the monotonic clock. */
+	/* A first tick at once: the counts every later line starts from (make
+	 * run waits for it before it starts a client). Then ticks fall on
+	 * multiples of the interval of the wall clock, so two collectors'
+	 * lines line up; they are kept by the monotonic clock. */
+	if (!last) {
+		tick(wall());
+		n++;
+	}
 	now = wall();
 	ts = ceil(now / (double)cfg.interval) * (double)cfg.interval;
+	if (n > 0 && ts - now < (double)cfg.interval / 2)
+		ts += (double)cfg.interval;             /* not two ticks in a row */
 	next = cs_now() + (ts - now);
-	while (!last) {
+	while (!last && !(cfg.ticks && n >= cfg.ticks)) {
 		double wait = next - cs_now();
 		int r;
 
@@ -803,7 +811,7 @@ main(int argc, char *argv[])
 			ts += skip;
 		}
 	}
-	if (last && n == 0 && pidfd < 0 && cfg.watch)
+	if (last && n == 0)
 		tick(wall());                           /* -w's process was gone already */
 	for (k = 0; k < inv.n; k++) {
 		curl_easy_cleanup(hosts[k].srv.h);

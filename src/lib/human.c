@@ -58,6 +58,8 @@ human_latency(double s, char *buf, size_t size)
 {
 	if (isnan(s) || s < 0)
 		snprintf(buf, size, "-");
+	else if (s == 0)
+		snprintf(buf, size, "0");
 	else if (s < 0.001)
 		snprintf(buf, size, "%.2f ms", s * 1000);
 	else if (s < 0.01)

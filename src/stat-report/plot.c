@@ -296,19 +296,19 @@ plot_all(const struct run *r, const char *outdir, const char *title, const char 
 	fprintf(gp, "set terminal pngcairo size 1100,%d font \"Sans,10\" noenhanced\n"
 	    "set encoding utf8\nset grid lc rgb \"#e0e0e0\"\nset border lc rgb \"#606060\"\n"
 	    "set xlabel \"time since the recording began (%s)\"\nset xrange [0:%.6g]\n"
-	    "set lmargin at screen 0.08\nset rmargin at screen 0.84\n", 820, unit, span / tu);
+	    "set lmargin at screen 0.08\nset rmargin at screen 0.84\n", 820, unit, (double)r->nbins * r->binw / tu);
 
 	/* 1. messages per second */
 	fprintf(gp, "set output \"../throughput.png\"\nset multiplot title \"Messages per second - %s\\n"
 	    "recording began %s, one bin = %s\" font \",12\"\n",
 	    title, t0, human_secs(r->binw, a, sizeof a));
 	fprintf(gp, "set size 1,0.42\nset origin 0,0.5\nset ylabel \"messages / s\"\nset yrange [0:*]\n"
-	    "set key top right\nset title \"All hosts\"\n"
+	    "set key top right opaque\nset offsets 0, 0, graph 0.25, 0\nset title \"All hosts\"\n"
 	    "plot \"cluster.dat\" using 1:2 with lines lw 2 lc rgb \"#08519c\" title \"acknowledged (sent and delivered)\", "
 	    "\"\" using 1:3 with lines lw 1 dt 2 lc rgb \"#969696\" title \"accepted by the sender's cell\"\n"
-	    "set size 1,0.5\nset origin 0,0\nset ylabel \"host\"\n");
-	heat(gp, r, "acks.mat", "Per host: acknowledged messages / s (grey: the host did not answer; "
-	    "the rare bins above the scale take its top colour)",
+	    "set offsets 0, 0, 0, 0\nset size 1,0.5\nset origin 0,0\nset ylabel \"host\"\n");
+	heat(gp, r, "acks.mat", "Per host: acknowledged messages / s (grey: no count, the host not answering "
+	    "or its first answer; the rare bins above the scale take its top colour)",
 	    "messages / s", palette_rate, robust_max(r, S_ACKS, 1 / r->binw), tu, 20);
 	fprintf(gp, "unset multiplot\n");
 	list[n++] = "throughput.png";
@@ -392,13 +392,14 @@ plot_all(const struct run *r, const char *outdir, const char *title, const char 
 				size_t top = top_host(r, ks[i]);
 				lines(r, file[i], ks[i], 1.0 / (1 << 20), tu);
 				fprintf(gp, "set size 1,%g\nset origin 0,%g\nset title \"%s\"\nset ylabel \"MiB\"\nset yrange [0:*]\n"
+				    "set offsets 0, 0, graph 0.3, 0\n"
 				    "plot \"%s\" using 1:2 with lines lc rgb \"#c6dbef\" title \"each host\", "
 				    "\"med-%s\" using 1:2 with lines lw 2 lc rgb \"#08306b\" title \"median of the hosts\", "
 				    "\"\" using 1:3 with lines lw 1.5 lc rgb \"#de2d26\" title \"the highest host (at the end: %s)\"\n",
 				    nk == 2 ? 0.47 : 0.93, nk == 2 && i == 0 ? 0.47 : 0.0, what[i], file[i], file[i],
 				    r->host[top]);
 			}
-			fprintf(gp, "unset multiplot\n");
+			fprintf(gp, "unset multiplot\nset offsets 0, 0, 0, 0\n");
 			list[n++] = "memory.png";
 			list[n++] = "Memory per host";
 		}

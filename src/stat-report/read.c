@@ -199,6 +199,10 @@ pass2(struct run *r, const struct statline *sl, struct lines *l)
 		event(r, sl->ts, h, what);
 		r->restarts[h]++;
 	}
+	if (statline_num(sl, "mtotal", 0) > 0)
+		set(r, S_MUSED, b, h, statline_num(sl, "mtotal", 0) - statline_num(sl, "mavail", 0));
+	set(r, S_RMEM, b, h, statline_num(sl, "rmem", NAN));
+	set(r, S_RSS, b, h, statline_num(sl, "rss", NAN));
 	dt = statline_num(sl, "dt", NAN);
 	if (isnan(dt))
 		return;                         /* a first answer: gauges only */
@@ -217,10 +221,6 @@ pass2(struct run *r, const struct statline *sl, struct lines *l)
 		if (dt * ncpu > 0 && 100 * x / (dt * ncpu) > r->steal_max[h])
 			r->steal_max[h] = 100 * x / (dt * ncpu);
 	}
-	if (statline_num(sl, "mtotal", 0) > 0)
-		set(r, S_MUSED, b, h, statline_num(sl, "mtotal", 0) - statline_num(sl, "mavail", 0));
-	set(r, S_RMEM, b, h, statline_num(sl, "rmem", NAN));
-	set(r, S_RSS, b, h, statline_num(sl, "rss", NAN));
 	if ((v = statline_get(sl, "lat")) != NULL) {
 		struct hist hh;
 		int i;

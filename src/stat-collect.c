@@ -68,7 +68,12 @@ enum {
 enum { C_USERS, C_DONE, C_FAILED, C_EXP, C_SENT, C_ACKED, C_RECV, C_RETX, C_CPU, C_RSS,
 	C_START, NCV };
 
-static const struct { const char *name; int v; } scalars[] = {
+struct scalar {
+	const char *name;         /* a metric without labels */
+	int         v;            /* where its value goes */
+};
+
+static const struct scalar scalars[] = {
 	{ "cellsrv_acks_total", V_ACKS },
 	{ "cellsrv_deliveries_total", V_DLV },
 	{ "process_cpu_seconds_total", V_CPU },
@@ -85,7 +90,7 @@ static const struct { const char *name; int v; } scalars[] = {
 	{ "process_start_time_seconds", V_START },
 };
 
-static const struct { const char *name; int v; } cscalars[] = {
+static const struct scalar cscalars[] = {
 	{ "msgclient_messages_expected", C_EXP },
 	{ "msgclient_messages_sent", C_SENT },
 	{ "msgclient_messages_acked", C_ACKED },
@@ -199,6 +204,20 @@ label_is(const struct prom_sample *s, const char *key, const char *want)
 	return prom_label(s, key, buf, sizeof buf) == 0 && strcmp(buf, want) == 0;
 }
 
+/* s into v[] when it is one of the n metrics of t: 1, else 0. */
+static int
+scalar(const struct scalar *t, size_t n, const struct prom_sample *s, double *v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (prom_is(s, t[i].name)) {
+			v[t[i].v] = s->value;
+			return 1;
+		}
+	return 0;
+}
+
 static void
 on_sample(void *arg, const struct prom_sample *s)
 {
@@ -206,11 +225,8 @@ on_sample(void *arg, const struct prom_sample *s)
 	char buf[64];
 	size_t i;
 
-	for (i = 0; i < sizeof scalars / sizeof scalars[0]; i++)
-		if (prom_is(s, scalars[i].name)) {
-			sn->v[scalars[i].v] = s->value;
-			return;
-		}
+	if (scalar(scalars, sizeof scalars / sizeof scalars[0], s, sn->v))
+		return;
 	if (prom_is(s, "cellsrv_sends_total")) {
 		if (label_is(s, "result", "accepted"))
 			sn->v[V_SENT] = s->value;
@@ -257,13 +273,9 @@ on_csample(void *arg, const struct prom_sample *s)
 {
 	struct csnap *c = arg;
 	char buf[64];
-	size_t i;
 
-	for (i = 0; i < sizeof cscalars / sizeof cscalars[0]; i++)
-		if (prom_is(s, cscalars[i].name)) {
-			c->v[cscalars[i].v] = s->value;
-			return;
-		}
+	if (scalar(cscalars, sizeof cscalars / sizeof cscalars[0], s, c->v))
+		return;
 	if (prom_is(s, "msgclient_users")) {
 		if (label_is(s, "state", "all"))
 			c->v[C_USERS] = s->value;

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "ealloc.h"
 #include "hist.h"
+#include "hostidx.h"
 #include "hostlist.h"
 #include "human.h"
 #include "opt.h"
@@ -58,8 +59,8 @@ struct mhost {
 	char        flags[96];    /* computed when drawn */
 };
 
-static struct mhost *hosts;
-static size_t        nhosts, caphosts;
+static struct hostidx hidx;
+static struct mhost  *hosts;            /* hosts[i]: the host of index i of hidx */
 static double        last_ts, last_input;
 static int           interval = 3;      /* stat-collect's, from its header */
 static char         *frame;
@@ -68,21 +69,15 @@ static size_t        flen, fcap;
 static struct mhost *
 host_of(const char *name)
 {
-	size_t i;
+	int added;
+	struct mhost *h = hostidx_slot(&hidx, name, (void **)&hosts, sizeof *hosts, &added);
 
-	for (i = 0; i < nhosts; i++)
-		if (strcmp(hosts[i].name, name) == 0)
-			return &hosts[i];
-	if (nhosts == caphosts) {
-		caphosts = caphosts ? caphosts * 2 : 64;
-		hosts = ereallocarray(hosts, caphosts, sizeof *hosts);
+	if (added) {
+		snprintf(h->name, sizeof h->name, "%s", name);
+		h->restart = RESTART_SHOW;
+		h->usr = h->sys = h->stl = h->mem = h->rate = h->rss = NAN;
 	}
-	memset(&hosts[nhosts], 0, sizeof hosts[nhosts]);
-	snprintf(hosts[nhosts].name, sizeof hosts[nhosts].name, "%s", name);
-	hosts[nhosts].restart = RESTART_SHOW;
-	hosts[nhosts].usr = hosts[nhosts].sys = hosts[nhosts].stl = hosts[nhosts].mem = NAN;
-	hosts[nhosts].rate = hosts[nhosts].rss = NAN;
-	return &hosts[nhosts++];
+	return h;
 }
 
 /* -- taking a line -------------------------------------------------------- */
@@ -392,7 +387,7 @@ draw(int tty, int ended)
 	if (tty)
 		out("\033[H\033[2J");
 	hist_clear(&lat);
-	for (i = 0; i < nhosts; i++) {
+	for (i = 0; i < hidx.n; i++) {
 		struct mhost *h = &hosts[i];
 		nup += h->state == ST_UP;
 		nstale += h->state == ST_STALE;
@@ -409,7 +404,7 @@ draw(int tty, int ended)
 	localtime_r(&t, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
 	row(cols, "cellstress monitor  %s  %zu hosts: %zu up, %zu stale, %zu down  (every %lld s)",
-	    last_ts > 0 ? clock : "--:--:--", nhosts, nup, nstale, ndown, cfg.refresh);
+	    last_ts > 0 ? clock : "--:--:--", hidx.n, nup, nstale, ndown, cfg.refresh);
 	row(cols, "cluster: %s msgs/s acked, %s acked, p99 %s ms, steal max %s%s%s",
 	    human_count(rate, a, sizeof a), human_count(acked, b, sizeof b),
 	    p99ms(&lat, p99, sizeof p99), pct(maxstl, c, sizeof c), isnan(maxstl) ? "" : "%",
@@ -419,16 +414,16 @@ draw(int tty, int ended)
 	row(cols, COLS, "HOST", "STATE", "MSGS/S", "ACKED", "P99ms", "USR", "SYS", "STEAL", "MEM", "FLAGS");
 	used = 4;
 	avail = rows - used - (tty ? 1 : 0);
-	idx = ecalloc(nhosts + 1, sizeof *idx);
-	ok = ecalloc(nhosts + 1, sizeof *ok);
-	if ((int)nhosts <= avail) {
-		for (i = 0; i < nhosts; i++)
+	idx = ecalloc(hidx.n + 1, sizeof *idx);
+	ok = ecalloc(hidx.n + 1, sizeof *ok);
+	if ((int)hidx.n <= avail) {
+		for (i = 0; i < hidx.n; i++)
 			host_row(cols, &i, 1, statline_states[hosts[i].state], hosts[i].flags);
 	} else {
 		/* fold: the healthy hosts in one row, then each flagged host; when
 		 * those do not fit either, flagged hosts with the same flags fold */
 		size_t nflag = 0;
-		for (i = 0; i < nhosts; i++)
+		for (i = 0; i < hidx.n; i++)
 			if (hosts[i].state == ST_UP && hosts[i].flags[0] == '\0')
 				ok[nok++] = i;
 			else
@@ -442,27 +437,27 @@ draw(int tty, int ended)
 			avail -= host_row(cols, ok, nok, "ok", f);
 		}
 		if ((int)nflag <= avail) {
-			for (i = 0; i < nhosts; i++)
+			for (i = 0; i < hidx.n; i++)
 				if (!(hosts[i].state == ST_UP && hosts[i].flags[0] == '\0'))
 					host_row(cols, &i, 1, statline_states[hosts[i].state], hosts[i].flags);
 		} else {
 			/* group by flag words (numbers dropped: "DOWN 9 s" ~ "DOWN 12 s") */
-			char *done = ecalloc(nhosts, 1), key[128], key2[128];
+			char *done = ecalloc(hidx.n, 1), key[128], key2[128];
 			int shown = 0;
-			for (i = 0; i < nhosts; i++) {
+			for (i = 0; i < hidx.n; i++) {
 				struct mhost *h = &hosts[i];
 				if (done[i] || (h->state == ST_UP && h->flags[0] == '\0'))
 					continue;
 				if (shown >= avail - 2) {
 					size_t left = 0;
-					for (j = i; j < nhosts; j++)
+					for (j = i; j < hidx.n; j++)
 						left += !done[j] && !(hosts[j].state == ST_UP && hosts[j].flags[0] == '\0');
 					row(cols, "... and %zu more hosts with flags", left);
 					break;
 				}
 				flagkey(h, key, sizeof key);
 				nidx = 0;
-				for (j = i; j < nhosts; j++) {
+				for (j = i; j < hidx.n; j++) {
 					flagkey(&hosts[j], key2, sizeof key2);
 					if (!done[j] && strcmp(key, key2) == 0) {
 						idx[nidx++] = j;
@@ -578,6 +573,7 @@ main(int argc, char *argv[])
 	free(sl);
 	free(buf);
 	free(hosts);
+	hostidx_free(&hidx);
 	free(frame);
 	return 0;
 }

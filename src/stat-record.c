@@ -17,6 +17,7 @@
 
 #include "ealloc.h"
 #include "fshut.h"
+#include "hostidx.h"
 #include "hostlist.h"
 #include "human.h"
 #include "lines.h"
@@ -48,8 +49,8 @@ struct host {
 	double          since;    /* cellsrv's acks counted since then */
 };
 
-static struct host *hosts;
-static size_t       nhosts, caphosts;
+static struct hostidx hidx;
+static struct host   *hosts;            /* hosts[i]: the host of index i of hidx */
 static FILE        *out;
 static long long    outsize;
 static int          level;    /* compactions done: lines are merged 2^level at a time */
@@ -57,19 +58,14 @@ static int          level;    /* compactions done: lines are merged 2^level at a
 static struct host *
 host_of(const char *name)
 {
-	size_t i;
+	int added;
+	struct host *h = hostidx_slot(&hidx, name, (void **)&hosts, sizeof *hosts, &added);
 
-	for (i = 0; i < nhosts; i++)
-		if (strcmp(hosts[i].name, name) == 0)
-			return &hosts[i];
-	if (nhosts == caphosts) {
-		caphosts = caphosts ? caphosts * 2 : 64;
-		hosts = ereallocarray(hosts, caphosts, sizeof *hosts);
+	if (added) {
+		snprintf(h->name, sizeof h->name, "%s", name);
+		h->exp = NAN;
 	}
-	memset(&hosts[nhosts], 0, sizeof hosts[nhosts]);
-	snprintf(hosts[nhosts].name, sizeof hosts[nhosts].name, "%s", name);
-	hosts[nhosts].exp = NAN;
-	return &hosts[nhosts++];
+	return h;
 }
 
 /* -- the recording -------------------------------------------------------- */
@@ -123,10 +119,10 @@ compact(void)
 			lines_die(&l, "%s", why);
 		k = (size_t)(host_of(sl->host) - hosts);
 		if (k >= nwait) {                       /* one waiting line per host */
-			wait = ereallocarray(wait, nhosts, sizeof *wait);
-			waiting = ereallocarray(waiting, nhosts, sizeof *waiting);
-			memset(waiting + nwait, 0, (nhosts - nwait) * sizeof *waiting);
-			nwait = nhosts;
+			wait = ereallocarray(wait, hidx.n, sizeof *wait);
+			waiting = ereallocarray(waiting, hidx.n, sizeof *waiting);
+			memset(waiting + nwait, 0, (hidx.n - nwait) * sizeof *waiting);
+			nwait = hidx.n;
 		}
 		if (!waiting[k]) {
 			statline_copy(&wait[k], sl);
@@ -188,7 +184,7 @@ flush_pending(void)
 
 	if (out == NULL)
 		return;
-	for (i = 0; i < nhosts; i++)
+	for (i = 0; i < hidx.n; i++)
 		if (hosts[i].npend > 0) {
 			write_line(out, &hosts[i].pend, cfg.out);
 			hosts[i].npend = 0;
@@ -208,14 +204,14 @@ static void
 progress(int final)
 {
 	char a[16], b[16], c[16], down[256];
-	const char **names = ecalloc(nhosts + 1, sizeof *names);
+	const char **names = ecalloc(hidx.n + 1, sizeof *names);
 	double done = 0, total = 0, rate, span = tick_ts - last_print_ts, eta_rate;
 	size_t i, nd = 0;
 	int known = 1;
 
 	if (cfg.expected)
 		load_expected(cfg.expected);
-	for (i = 0; i < nhosts; i++) {
+	for (i = 0; i < hidx.n; i++) {
 		struct host *h = &hosts[i];
 		double d = h->finished ? h->exp : h->base + h->since;
 
@@ -414,5 +410,6 @@ main(int argc, char *argv[])
 	fshut(stdout, "<stdout>");
 	free(sl);
 	free(hosts);
+	hostidx_free(&hidx);
 	return 0;
 }

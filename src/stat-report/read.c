@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ealloc.h"
+#include "hostidx.h"
 #include "lines.h"
 #include "report.h"
 #include "statline.h"
@@ -16,28 +17,6 @@
 /* Bins x hosts kept at most: 4,000 bins of 40 hosts fit; 1,000 hosts get
  * 400 bins each. */
 #define CELLS_MAX 400000
-
-static size_t last_host;
-
-/* The index of host name, added when new (add != 0). O(1) for lines in the
- * usual order, O(hosts) otherwise. */
-static size_t
-host_index(struct run *r, const char *name, int add)
-{
-	size_t i;
-
-	for (i = 0; i < r->nhosts; i++) {
-		size_t k = (last_host + 1 + i) % r->nhosts;
-		if (strcmp(r->host[k], name) == 0)
-			return last_host = k;
-	}
-	if (!add)
-		return (size_t)-1;
-	if ((r->nhosts & (r->nhosts - 1)) == 0)     /* grow at powers of two */
-		r->host = ereallocarray(r->host, r->nhosts ? r->nhosts * 2 : 1, sizeof *r->host);
-	snprintf(r->host[r->nhosts], sizeof r->host[0], "%s", name);
-	return last_host = r->nhosts++;
-}
 
 static int
 le_index(const struct run *r, double le)
@@ -100,7 +79,7 @@ pass1(struct run *r, const struct statline *sl, struct lines *l)
 	if (r->lines == 0 || sl->ts > r->t1)
 		r->t1 = sl->ts;
 	r->lines++;
-	host_index(r, sl->host, 1);
+	hostidx_find(&r->hidx, sl->host, 1);
 	if (v != NULL) {
 		struct hist h;
 		int i;
@@ -166,7 +145,7 @@ static size_t *gap_event;
 static void
 pass2(struct run *r, const struct statline *sl, struct lines *l)
 {
-	size_t h = host_index(r, sl->host, 0);
+	size_t h = hostidx_find(&r->hidx, sl->host, 0);
 	double pos = (sl->ts - r->t0) / r->binw, dt, ncpu, x;
 	size_t b = pos < 0 ? 0 : pos >= (double)r->nbins ? r->nbins - 1 : (size_t)pos;
 	const char *v;
@@ -250,6 +229,8 @@ run_read(struct run *r, const char *path, size_t maxpts)
 		errx(1, "%s: no stats lines", path);
 	if (!(r->interval > 0))
 		r->interval = 3;
+	r->host = r->hidx.name;
+	r->nhosts = r->hidx.n;
 	cap = CELLS_MAX / r->nhosts;
 	if (cap < 100)
 		cap = 100;

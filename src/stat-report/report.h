@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "hist.h"
+#include "hostidx.h"
 
 #define EVENTS_MAX 60           /* events listed in the report */
 
@@ -28,8 +29,9 @@ struct run {
 	double      interval;     /* stat-collect's tick, s */
 	double      binw;         /* seconds per bin */
 	size_t      nbins;
-	size_t      nhosts;
-	char      (*host)[64];
+	struct hostidx hidx;      /* the hosts, in the order first seen */
+	size_t      nhosts;       /* hidx.n */
+	char      (*host)[64];    /* hidx.name */
 	unsigned long long lines;
 	int         nle;          /* latency bucket bounds seen, ascending */
 	double      le[HIST_MAX];

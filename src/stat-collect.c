@@ -138,6 +138,7 @@ struct hoststate {
 	int           have_prev, have_cprev;
 	int           misses;     /* ticks missed in a row */
 	double        last_ok;    /* monotonic time of the last answer */
+	double        first_fail; /* of a scrape that failed before any answer, 0: none */
 	char          shown_id[64], shown_build[64];
 	double        shown_start;
 };
@@ -146,6 +147,7 @@ static struct inventory   inv;
 static struct hoststate  *hosts;
 static CURLM             *multi;
 static char               line[STATLINE_MAX + 1];
+static double             started;        /* wall clock when this collector began */
 
 static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
@@ -471,7 +473,7 @@ host_line(struct hoststate *h, double ts, int srv_ok, int cli_ok)
 {
 	const struct snap *c = &h->cur, *p = &h->prev;
 	char buf[256];
-	int i;
+	int i, born;
 
 	lo = 0;
 	put("%.3f\t%s\t", ts, h->inv->name);
@@ -482,20 +484,27 @@ host_line(struct hoststate *h, double ts, int srv_ok, int cli_ok)
 		return;
 	}
 	put("up");
-	if (h->have_prev) {
-		int r = restarted(c, p), cr = cli_ok && h->have_cprev && crestarted(&h->ccur, &h->cprev);
+	/* A cellsrv that came up while watched (its first scrape failed, or
+	 * it started after this collector): all it counted happened while
+	 * watched, so its first answer counts from zero. */
+	born = !h->have_prev && (h->first_fail > 0 || c->v[V_START] >= started);
+	if (h->have_prev || born) {
+		int r = born || restarted(c, p), cr = cli_ok && h->have_cprev && crestarted(&h->ccur, &h->cprev);
+		static const char *const key[V_END_COUNT] = { "sent", "retx", "acks", "dlv", "e5",
+		    "cpu", "usr", "sys", "iow", "stl", "idl" };
 		struct hist d;
 
-		put("\tdt=%.3f", h->srv.t - h->last_ok);
-		if (r || cr)
-			put("\trestart=%s%s%s", r ? "cellsrv" : "", r && cr ? "," : "", cr ? "client" : "");
-		{
-			static const char *const key[V_END_COUNT] = { "sent", "retx", "acks", "dlv", "e5",
-			    "cpu", "usr", "sys", "iow", "stl", "idl" };
-			for (i = 0; i < V_END_COUNT; i++)
-				if (!isnan(c->v[i]) && !isnan(p->v[i]))
-					put(i >= V_CPU ? "\t%s=%.3f" : "\t%s=%.0f", key[i],
-					    delta(c->v[i], p->v[i], r && i < V_FIRST_NODE));
+		put("\tdt=%.3f", h->have_prev ? h->srv.t - h->last_ok :
+		    !isnan(c->v[V_START]) && ts > c->v[V_START] ? ts - c->v[V_START] : h->srv.t - h->first_fail);
+		if ((r && !born) || cr)
+			put("\trestart=%s%s%s", r && !born ? "cellsrv" : "", r && !born && cr ? "," : "",
+			    cr ? "client" : "");
+		for (i = 0; i < V_END_COUNT; i++) {
+			if (born && i >= V_FIRST_NODE)
+				break;                  /* the host's CPU: since boot, not since then */
+			if (!isnan(c->v[i]) && (born || !isnan(p->v[i])))
+				put(i >= V_CPU ? "\t%s=%.3f" : "\t%s=%.0f", key[i],
+				    born ? c->v[i] : delta(c->v[i], p->v[i], r && i < V_FIRST_NODE));
 		}
 		if (c->lat.n > 0) {
 			if (r || p->lat.n == 0)
@@ -613,6 +622,8 @@ tick(double ts)
 			h->ccur.v[i] = NAN;
 		cli_ok[k] = cfg.cport && take(&h->cli, on_csample, &h->ccur) == 0;
 		h->misses = srv_ok[k] ? 0 : h->misses + 1;
+		if (!srv_ok[k] && !h->have_prev && h->first_fail == 0)
+			h->first_fail = cs_now();
 		if (!srv_ok[k])
 			h->cur = h->prev;               /* the last answer stays the reference */
 	}
@@ -781,9 +792,10 @@ main(int argc, char *argv[])
 	}
 
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	started = wall();
 	printf("# stat-collect interval=%lld timeout_ms=%lld hosts=%zu started=%.3f "
 	    "(ts host state key=value...: docs/tools.md#stat-collect)\n",
-	    cfg.interval, cfg.timeout, inv.n, wall());
+	    cfg.interval, cfg.timeout, inv.n, started);
 	/* A first tick at once: the counts every later line starts from (make
 	 * run waits for it before it starts a client). Then ticks fall on
 	 * multiples of the interval of the wall clock, so two collectors'

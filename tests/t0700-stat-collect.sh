@@ -144,6 +144,19 @@ is "$(line h03 4 | cut -f1,2)" "down	err=timeout" "no answer a second tick in a 
 is "$(line h03 5 | cut -f1)" up "an answer again: up"
 is "$(grep -c '=-' "$T/out")" 0 "no negative value anywhere"
 
+# a cellsrv that comes up while watched: its first answer counts from zero
+printf 'h01 127.0.8.1 1 1 10\nh04 127.0.8.4 2 11 20\n' >"$T/inv4"
+mkdir -p "$T/f4"
+{ ident h04 2 i4 127.0.8.4 1700000000; echo 'cellsrv_sends_total{result="accepted"} 42'; } >"$T/f4/1"
+stat-collect -i "$T/inv4" -t 1 -n 4 -c 0 >"$T/born" &
+B=$!
+sleep 1.3
+serve 127.0.8.4 9500 "$T/f4"
+wait $B
+is "$(awk -F'\t' '$2 == "h04" && $3 == "up"' "$T/born" | head -n 1 | tr '\t' '\n' | grep -E '^(dt|sent)=' | sed 's/^dt=[0-9.]*[1-9][0-9.]*$/dt=N/' | tr '\n' ' ')" \
+	"dt=N sent=42 " "a cellsrv up after the collector started: its first answer counts from zero"
+is "$(grep -c 'restart=' "$T/born")" 0 "... which is no restart"
+
 # -- real cellsrvs ----------------------------------------------------------------
 cells_setup 2 400 10 4 40 || { ok 1 "2 cells"; done_testing; exit; }
 cellsrv_start 1 && cellsrv_start 2 || { ok 1 "cellsrv started"; done_testing; exit; }

@@ -94,8 +94,9 @@ watch_test() {
 	h=$(grep -c '^\[run\] [0-9]*% [0-9.]*[kM]*/[0-9.]*[kM]* msgs, [0-9.]*[kM]* msgs/s' "$T/cycle.out")
 	ok "$([ "$h" -ge 1 ]; echo $?)" "make run printed the cluster's progress line"
 	[ "$h" -ge 1 ] || diag "$(grep '^\[run\]' "$T/cycle.out")"
-	ok "$(grep -q "^\[run\] recorded [0-9]* s in $T/results/stats.tsv: 100% " "$T/cycle.out"; echo $?)" \
-		"... and, at its end, what was recorded: every message"
+	h=$(grep -c "^\[run\] recorded [0-9]* s in $T/results/stats.tsv: 100% " "$T/cycle.out")
+	ok "$([ "$h" = 1 ]; echo $?)" "... and, at its end, what was recorded: every message"
+	[ "$h" = 1 ] || { diag "$(grep "^\[run\]" "$T/cycle.out" | tail -n 3)"; diag "$(cut -c1-90 "$T/results/stats.tsv")"; }
 	is "$(for p in throughput latency cpu memory; do head -c 4 "$T/results/$p.png" 2>/dev/null | od -An -c | tr -d ' \n'; grep -c "]($p.png)" "$T/results/report.md"; done | tr '\n' ' ')" \
 		"211PNG1 211PNG1 211PNG1 211PNG1 " "report.md embeds the 4 PNGs beside it"
 	is "$(grep -c '^\[slo\] \(p99<30s\|lost=0\): ok' "$T/cycle.out")" 4 "SLO=: held in make check and make report"

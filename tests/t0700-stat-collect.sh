@@ -65,8 +65,8 @@ cellsrv_send_ack_seconds_sum 0.2
 cellsrv_send_ack_seconds_count 90
 process_cpu_seconds_total 1.5
 node_load1 0.5
-node_memory_MemAvailable_bytes 1000000
-node_memory_MemTotal_bytes 4000000
+node_memory_available_bytes 1000000
+node_memory_total_bytes 4000000
 process_resident_memory_bytes 3000000
 redis_memory_used_bytes 2000000
 redis_memory_used_rss_bytes 2500000

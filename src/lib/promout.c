@@ -1,8 +1,26 @@
 /* promout.c: the Prometheus text writer of promout.h. */
+#include <sys/random.h>
+
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "promout.h"
+
+void
+prom_self_init(struct prom_self *s)
+{
+	struct timespec ts;
+	uint64_t r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
+		r = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 16);
+	snprintf(s->instance, sizeof s->instance, "%016llx", (unsigned long long)r);
+	s->start = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 void
 prom_head(struct evbuffer *b, const char *name, const char *type, const char *help)
@@ -20,7 +38,7 @@ value(struct evbuffer *b, double v)
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		evbuffer_add_printf(b, " %.0f\n", v);
 	else
-		evbuffer_add_printf(b, " %.9g\n", v);
+		evbuffer_add_printf(b, " %.15g\n", v);
 }
 
 void

@@ -7,12 +7,23 @@
 
 #include <event2/buffer.h>
 
+/* Who a process is, for its /metrics: a random id of this process (16 hex
+ * digits: two processes answering alike are told apart, a restart is
+ * seen) and when it started (Unix seconds). */
+struct prom_self {
+	char   instance[17];
+	double start;
+};
+
+void prom_self_init(struct prom_self *s);
+
 /* "# HELP name help" and "# TYPE name type" (counter, gauge, histogram). */
 void prom_head(struct evbuffer *b, const char *name, const char *type, const char *help);
 
 /* A sample "name{labels} value"; labels is the text between the braces
- * (label="value",...) or NULL. Values print exactly: integers below 2^53
- * without a fraction. */
+ * (label="value",...) or NULL. Integers below 2^53 print exactly, without
+ * a fraction; other values with 15 significant digits (a Unix time to the
+ * microsecond). */
 void prom_val(struct evbuffer *b, const char *name, const char *labels, double v);
 
 /* A family of one sample: prom_head, then prom_val without labels. */

@@ -38,7 +38,7 @@ value(struct evbuffer *b, double v)
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		evbuffer_add_printf(b, " %.0f\n", v);
 	else
-		evbuffer_add_printf(b, " %.15g\n", v);
+		evbuffer_add_printf(b, " %.16g\n", v);
 }
 
 void

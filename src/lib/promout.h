@@ -22,7 +22,7 @@ void prom_head(struct evbuffer *b, const char *name, const char *type, const cha
 
 /* A sample "name{labels} value"; labels is the text between the braces
  * (label="value",...) or NULL. Integers below 2^53 print exactly, without
- * a fraction; other values with 15 significant digits (a Unix time to the
+ * a fraction; other values with 16 significant digits (a Unix time to the
  * microsecond). */
 void prom_val(struct evbuffer *b, const char *name, const char *labels, double v);
 

@@ -47,6 +47,7 @@ struct host {
 	int             finished; /* done before this recording began (-e) */
 	double          base;     /* messages acked at the client's last answer */
 	double          since;    /* cellsrv's acks counted since then */
+	double          acks;     /* cellsrv's acks counted since the recording began */
 };
 
 static struct hostidx hidx;
@@ -213,7 +214,9 @@ progress(int final)
 		load_expected(cfg.expected);
 	for (i = 0; i < hidx.n; i++) {
 		struct host *h = &hosts[i];
-		double d = h->finished ? h->exp : h->base + h->since;
+		/* the client's count lags the server's a little; cellsrv's own
+		 * sum misses what was done before the recording began */
+		double d = h->finished ? h->exp : h->base + h->since > h->acks ? h->base + h->since : h->acks;
 
 		if (isnan(h->exp))
 			known = 0;
@@ -277,6 +280,7 @@ account(const struct statline *sl, struct host *h)
 		return;
 	acks_window += statline_num(sl, "acks", 0);
 	acks_all += statline_num(sl, "acks", 0);
+	h->acks += statline_num(sl, "acks", 0);
 	if (c != NULL && strcmp(c, "up") == 0 && statline_get(sl, "c_acked") != NULL) {
 		h->base = statline_num(sl, "c_acked", 0);
 		h->since = 0;

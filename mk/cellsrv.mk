@@ -12,3 +12,15 @@ $(BUILD)/cellsrv-lua.h: src/cellsrv.lua
 
 $(BUILD)/cellsrv/redis.o: $(BUILD)/cellsrv-lua.h
 $(BUILD)/cellsrv/redis.o: ALL_CFLAGS += -I$(BUILD)
+
+# The build's identity, in cellsrv's and msgclient's /metrics: the commit
+# (git describe, "-dirty" with changes not committed), rewritten only when
+# it changes, so a build that changes nothing rebuilds nothing.
+$(BUILD)/build-id.h: FORCE
+	@mkdir -p $(@D)
+	$(Q)id=$$(git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown); \
+	  echo "#define CS_BUILD \"$$id\"" >$@.tmp; \
+	  if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(BUILD)/cellsrv/metrics.o $(BUILD)/msgclient.o: $(BUILD)/build-id.h
+$(BUILD)/cellsrv/metrics.o $(BUILD)/msgclient.o: ALL_CFLAGS += -I$(BUILD)

@@ -35,14 +35,18 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
+#include "build-id.h"
 #include "clock.h"
 #include "ealloc.h"
 #include "fshut.h"
 #include "inventory.h"
 #include "keys.h"
+#include "metricsd.h"
 #include "num.h"
 #include "opt.h"
 #include "plan.h"
+#include "procfs.h"
+#include "promout.h"
 #include "sockopt.h"
 
 #define FRIENDS_MAX 100000      /* friends accepted in a GET user answer */
@@ -65,6 +69,7 @@ static struct config {
 	double      stall;        /* -t: give up after this long without progress */
 	double      req_timeout;  /* -T: seconds for one request */
 	int         quiet;        /* -q: no progress lines */
+	int         mport;        /* -M: its /metrics port on the host's address, 0 = none */
 } cfg;
 
 /* What cfg starts as, and what usage() shows. */
@@ -86,6 +91,7 @@ static const struct config defaults = {
 	 * saying what it waits for. */
 	.stall = 300,
 	.req_timeout = 10,
+	.mport = PORT_CLIENT,
 };
 
 enum { U_FETCH, U_SEND, U_DONE, U_FAILED };
@@ -163,6 +169,7 @@ static struct cellwait {
 
 static struct {
 	long long done, failed;
+	long long expected;                     /* messages of the users fetched, in all */
 	long long sent, acked, received;        /* sums of the users' counters */
 	long long sent0;                        /* sent when the run began */
 	long long retries, requests, errors, http503, http4xx;
@@ -639,6 +646,7 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 		}
 		plan_build(cfg.seed, u->uid, nf, (uint32_t)cfg.msgs, u->plan, scratch);
 		u->n = (long long)nf * cfg.msgs;
+		st.expected += u->n;
 		if (s > u->n || a > s) {
 			*why = "SendId above the plan (another -m?)";
 			return -1;
@@ -1039,15 +1047,59 @@ optsec(int opt, const char *arg, long long max)
 	return cs_optnum(opt, arg, 1, max * 1000) / 1000.0;
 }
 
+/* /metrics (metricsd, on PORT_CLIENT): what a monitor needs of the run
+ * on this host, the server's counters as seen here and the client's own. */
+static struct prom_self me;
+static struct metricsd *md;
+
+static void
+metrics_fill(struct evbuffer *b, void *arg)
+{
+	struct rusage ru;
+	char labels[256];
+	double rss = procfs_rss("/proc", "self");
+
+	(void)arg;
+	getrusage(RUSAGE_SELF, &ru);
+	prom_head(b, "cellstress_client_info", "gauge",
+	    "Who answers: the client of the inventory's host and cell, its build, a random id of this process.");
+	snprintf(labels, sizeof labels, "name=\"%s\",cell=\"%lld\",build=\"%s\",instance=\"%s\"",
+	    self->name, self->cell, CS_BUILD, me.instance);
+	prom_val(b, "cellstress_client_info", labels, 1);
+	prom_one(b, "process_start_time_seconds", "gauge", "When msgclient started (Unix time).", me.start);
+	prom_head(b, "msgclient_users", "gauge", "The cell's users: all, done, failed.");
+	prom_val(b, "msgclient_users", "state=\"all\"", (double)nusers);
+	prom_val(b, "msgclient_users", "state=\"done\"", (double)st.done);
+	prom_val(b, "msgclient_users", "state=\"failed\"", (double)st.failed);
+	prom_one(b, "msgclient_messages_expected", "gauge",
+	    "Messages the users fetched so far send in all (friends x msgs).", (double)st.expected);
+	prom_one(b, "msgclient_messages_sent", "gauge",
+	    "SendId summed over the users fetched, as the server last said.", (double)(st.sent0 + st.sent));
+	prom_one(b, "msgclient_messages_acked", "gauge",
+	    "SendAckId summed over the users fetched: their messages done.", (double)st.acked);
+	prom_one(b, "msgclient_messages_received", "gauge",
+	    "ReceiveId summed over the users fetched.", (double)st.received);
+	prom_one(b, "msgclient_resends_total", "counter", "Messages sent again.", (double)st.retries);
+	prom_one(b, "msgclient_requests_total", "counter", "HTTP requests made to cellsrv.", (double)st.requests);
+	prom_one(b, "msgclient_errors_total", "counter", "Requests without an answer, or answered 5xx but 503.",
+	    (double)st.errors);
+	prom_one(b, "msgclient_http_503_total", "counter", "Requests answered 503 (cellsrv or Redis busy).",
+	    (double)st.http503);
+	prom_one(b, "process_cpu_seconds_total", "counter", "CPU seconds of msgclient, user and system.",
+	    ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+	if (rss >= 0)
+		prom_one(b, "process_resident_memory_bytes", "gauge", "Resident memory of msgclient.", rss);
+}
+
 static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: msgclient -i inventory -k cell [-m msgs=%lld] [-C connections=%lld] "
 	    "[-S seed=%llu] [-a addr=inventory] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
-	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t stall_s=%.0f] [-q]\n",
+	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t stall_s=%.0f] [-M metrics_port=%d] [-q]\n",
 	    defaults.msgs, defaults.conns, (unsigned long long)defaults.seed, defaults.port,
 	    defaults.window, defaults.resend * 1000, defaults.poll * 1000,
-	    defaults.req_timeout, defaults.stall);
+	    defaults.req_timeout, defaults.stall, defaults.mport);
 	exit(status);
 }
 
@@ -1064,12 +1116,13 @@ main(int argc, char *argv[])
 	int ch;
 
 	cfg = defaults;
-	while ((ch = getopt_long(argc, argv, "a:C:hi:k:m:P:p:qr:S:T:t:w:", cs_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:C:hi:k:M:m:P:p:qr:S:T:t:w:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
 		case 'C': cfg.conns = cs_optnum(ch, optarg, 1, 4096); break;
 		case 'i': cfg.inventory = optarg; break;
 		case 'k': cfg.cell = cs_optnum(ch, optarg, 1, 100000); break;
+		case 'M': cfg.mport = (int)cs_optnum(ch, optarg, 0, 65535); break;
 		case 'm': cfg.msgs = cs_optnum(ch, optarg, 1, 100000); break;
 		case 'P': cfg.poll = optsec(ch, optarg, 60); break;
 		case 'p': cfg.port = (int)cs_optnum(ch, optarg, 1, 65535); break;
@@ -1138,6 +1191,11 @@ main(int argc, char *argv[])
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
 
+	/* A port already taken costs the monitor its view of this client,
+	 * never the run. */
+	prom_self_init(&me);
+	if (cfg.mport && (md = metricsd_start(base, self->addr, cfg.mport, metrics_fill, NULL)) == NULL)
+		warn("no /metrics on %s:%d", self->addr, cfg.mport);
 	t_start = st.t_moved = st.t_answer = cs_now();
 	pump();
 	if (nusers > 0)
@@ -1176,6 +1234,7 @@ main(int argc, char *argv[])
 	event_free(prog);
 	event_free(sigterm);
 	event_free(sigint);
+	metricsd_stop(md);
 	event_base_free(base);
 	inventory_free(&inv);
 	return st.done == nusers ? 0 : 1;

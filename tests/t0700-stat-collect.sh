@@ -198,6 +198,52 @@ is "$(awk -F'\t' '$2 == "h01"' "$T/sc" | grep -c 'restart=cellsrv')" 1 "a cellsr
 is "$(grep -c '=-' "$T/sc")" 0 "no negative count across the restart"
 ok "$(awk -F'\t' '$2 == "h01" && /\tsent=[1-9]/' "$T/sc" | grep -q 'lat=0'; echo $?)" "under load: counts and latency buckets"
 
+# what cellsrv and msgclient serve: Prometheus's linter passes both
+curl -s "http://${ADDR[1]}:9500/metrics" >"$T/m.srv"
+run promtool check metrics <"$T/m.srv"
+is "$rc $(cat "$T/out" "$T/err")" "0 " "cellsrv's /metrics passes promtool check metrics"
+msgclient -i "$T/inv" -k 1 -m 40 -q >/dev/null 2>&1 &
+MC=$!
+track $MC
+for _ in $(seq 100); do curl -sf "http://${ADDR[1]}:9503/metrics" >"$T/m.cli" && break; sleep 0.05; done
+run promtool check metrics <"$T/m.cli"
+is "$rc $(cat "$T/out" "$T/err")" "0 " "msgclient's /metrics (port 9503) passes promtool check metrics"
+stop_pid $MC
+# every line of an up host carries the host, Redis, who answered, the client
+l1=$(awk -F'\t' '$2 == "h01" && $3 == "up"' "$T/sc" | head -n 1)
+is "$(printf '%s\n' "$l1" | tr '\t' '\n' | sed -n 's/^\(id\|build\|start\)=.*/\1/p' | tr '\n' ' ')" "id build start " \
+	"a real cellsrv's first line: its instance, build and start"
+lx=$(awk -F'\t' '$2 == "h01" && /\tdt=/ && /\trmem=/ && /\tc=up/' "$T/sc" | tail -n 1)
+is "$(printf '%s\n' "$lx" | tr '\t' '\n' | sed -n 's/^\(usr\|stl\|ncpu\|mavail\|mtotal\|rrss\|rmem\|loading\|aof\|c_users\|c_acked\)=.*/\1/p' | tr '\n' ' ')" \
+	"usr stl ncpu mavail mtotal rrss rmem loading aof c_users c_acked " \
+	"under load: the host's CPU and memory, Redis's (INFO), the client's counts"
+
+# a cell on the wrong address: cell 2's cellsrv answering on a third host's
+printf 'h01 %s 1 1 200\nh02 %s 2 201 400\nh03 127.0.3.42 3 401 600\n' "${ADDR[1]}" "${ADDR[2]}" >"$T/inv3"
+cellsrv -i "$T/inv" -k 2 -a 127.0.3.42 -R "${ADDR[2]}" -P 9599 -q 2>>"$T/wrong.log" &
+track $!
+wait_port 127.0.3.42 9500 10
+stat-collect -i "$T/inv3" -n 1 -c 0 >"$T/wrong"
+is "$(awk -F'\t' '$2 == "h03"' "$T/wrong" | tr '\t' '\n' | grep '^clash=')" "clash=name:h02,cell:2" \
+	"cell 2 answering on h03's address: a clash at the first scrape"
+
+# steal, from a recorded /proc/stat (CELLSTRESS_PROC): flagged by the monitor
+mkdir -p "$T/proc"
+cp "$TOP/tests/data/proc/stat.1" "$T/proc/stat"
+cp "$TOP/tests/data/proc/loadavg" "$TOP/tests/data/proc/meminfo" "$T/proc/"
+kill "${CS[2]}"
+wait "${CS[2]}" 2>/dev/null
+CELLSTRESS_PROC=$T/proc cellsrv_start 2
+stat-collect -i "$T/inv" -t 1 -n 3 -c 0 >"$T/steal" &
+SC=$!
+for _ in $(seq 100); do grep -q '	h02	up' "$T/steal" && break; sleep 0.02; done
+cp "$TOP/tests/data/proc/stat.2" "$T/proc/stat"
+wait $SC
+is "$(awk -F'\t' '$2 == "h02" && /\tstl=/' "$T/steal" | head -n 1 | tr '\t' '\n' | grep -E '^(stl|mtotal)=' | tr '\n' ' ')" \
+	"stl=1.800 mtotal=4054204416 " "the recorded /proc/stat: 1.8 s stolen between two ticks, the recorded memory"
+ok "$(awk '{ print } $2 == "h02" && /\tstl=/ { exit }' "$T/steal" | stat-monitor -1 | grep -q '^h02 .* STEAL'; echo $?)" \
+	"stat-monitor flags that tick's steal"
+
 # -w: ends, after a last tick, when that process does
 sleep 30 &
 SP=$!

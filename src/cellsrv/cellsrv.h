@@ -8,7 +8,9 @@
  *   http.c     the HTTP API: routing, checks, the calls
  *   send.c     the SENDs, batched into cs_sendv calls
  *   reply.c    the answers, and the requests waiting for one
- *   metrics.c  the counters, SEND-to-ACK latency, /metrics */
+ *   metrics.c  the counters, SEND-to-ACK latency, /metrics, who answers
+ *   node.c     the host's CPU, load and memory for /metrics
+ *   info.c     what Redis says of itself (INFO) for /metrics */
 #ifndef CELLSRV_H
 #define CELLSRV_H
 
@@ -20,6 +22,7 @@
 #include <jansson.h>
 
 #include "ealloc.h"
+#include "hist.h"
 #include "inventory.h"
 #include "host.h"
 
@@ -74,6 +77,10 @@ const char *redis_why(void);
  * connection is gone; LOADING, BUSY, ...), or -1: a call may be made
  * again once Redis is ready. */
 int redis_fault(const redisReply *r);
+
+/* A call that needs no function library (INFO): made whenever the
+ * connection is up, also while Redis loads its AOF. 0, or -1. */
+int redis_admin(redisCallbackFn *fn, void *priv, int argc, const char **argv, const size_t *len);
 
 /* Issue one call; fn gets (reply or NULL, priv). Returns -1 when the
  * connection cannot take it. The caller adds the call to inflight. */
@@ -211,7 +218,7 @@ extern struct stats {
 	unsigned long long redis_faults[RF_N], redis_reconnects;
 	unsigned long long peer_retried;  /* cs_peer calls made again */
 	unsigned long long peer_far;  /* DLVs dropped by cs_peer: too far ahead */
-	unsigned long long lat_buckets[16], lat_count;
+	unsigned long long lat_buckets[HIST_MAX + 1], lat_count;  /* hist_bounds', +Inf last */
 	double             lat_sum;
 } st;
 
@@ -219,7 +226,23 @@ void lat_start(long long u, long long k, double t); /* K of U forwarded at t */
 void lat_end(long long u, long long k);             /* its ACK applied now */
 void lat_local(unsigned long long n);  /* n acked in the call accepting them */
 
+void metrics_start(void);      /* the buckets, this process's id and start time */
+
 /* Append the /metrics text (Prometheus text format) to b. */
 void metrics_text(struct evbuffer *b);
+
+/* node.c */
+
+/* Append node_cpu_seconds_total, node_load*, node_memory_* to b. */
+void node_text(struct evbuffer *b);
+
+/* info.c */
+
+void info_start(void);         /* ask Redis for INFO every 2 s */
+void info_stop(void);
+
+/* Append what Redis said last (redis_memory_used_bytes, loading, AOF
+ * status) to b; nothing before its first answer. */
+void info_text(struct evbuffer *b);
 
 #endif

@@ -120,6 +120,7 @@ main(int argc, char *argv[])
 		errx(1, "event_base_new failed");
 	event_config_free(evcfg);
 
+	metrics_start();
 	http_start();
 	pin_listen();
 	logmsg(1, "listening on %s:%d", cfg.addr, cfg.http_port);
@@ -127,6 +128,7 @@ main(int argc, char *argv[])
 	peer_start();
 	send_start();
 	redis_start();
+	info_start();
 
 	sigterm = evsignal_new(base, SIGTERM, on_signal, NULL);
 	sigint = evsignal_new(base, SIGINT, on_signal, NULL);
@@ -138,6 +140,7 @@ main(int argc, char *argv[])
 	/* No Redis call from here: the SENDs not yet sent, then the calls in
 	 * flight, are answered 503 while the HTTP server is still there. */
 	redis_ready = 0;
+	info_stop();
 	send_stop();
 	redis_stop();
 	pin_stop();

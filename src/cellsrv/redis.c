@@ -57,6 +57,14 @@ redis_call(redisCallbackFn *fn, void *priv, int argc, const char **argv, const s
 }
 
 int
+redis_admin(redisCallbackFn *fn, void *priv, int argc, const char **argv, const size_t *len)
+{
+	if (rc == NULL || !(rc->c.flags & REDIS_CONNECTED))
+		return -1;
+	return redisAsyncCommandArgv(rc, fn, priv, argc, argv, len) == REDIS_OK ? 0 : -1;
+}
+
+int
 redis_fault(const redisReply *r)
 {
 	static const struct {

@@ -14,13 +14,13 @@ $(BUILD)/cellsrv/redis.o: $(BUILD)/cellsrv-lua.h
 $(BUILD)/cellsrv/redis.o: ALL_CFLAGS += -I$(BUILD)
 
 # The build's identity, in cellsrv's and msgclient's /metrics: the commit
-# (git describe, "-dirty" with changes not committed), rewritten only when
-# it changes, so a build that changes nothing rebuilds nothing.
-$(BUILD)/build-id.h: FORCE
-	@mkdir -p $(@D)
-	$(Q)id=$$(git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown); \
-	  echo "#define CS_BUILD \"$$id\"" >$@.tmp; \
-	  if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+# (git describe, "-dirty" with changes not committed), or "unknown" outside
+# git. Written when make reads this, and only when it changes (no FORCE:
+# `make -q` of a stamp stays true), so a build that changes nothing
+# rebuilds nothing.
+BUILD_ID := $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown)
+$(shell mkdir -p $(BUILD) && { echo '#define CS_BUILD "$(BUILD_ID)"' | cmp -s - $(BUILD)/build-id.h || \
+  echo '#define CS_BUILD "$(BUILD_ID)"' >$(BUILD)/build-id.h; })
 
 $(BUILD)/cellsrv/metrics.o $(BUILD)/msgclient.o: $(BUILD)/build-id.h
 $(BUILD)/cellsrv/metrics.o $(BUILD)/msgclient.o: ALL_CFLAGS += -I$(BUILD)

@@ -34,6 +34,7 @@
 #include "statline.h"
 
 #define BODY_MAX (4 << 20)      /* longest /metrics answer accepted */
+#define BASELINE_MS 500L        /* the first tick's timeout */
 
 static struct config {
 	const char *inventory;
@@ -128,6 +129,7 @@ struct target {
 	long        code;
 	double      t;            /* when the answer was complete (monotonic) */
 	char        err[48];      /* why the scrape failed, "" when it did not */
+	size_t      host;         /* its host's index */
 };
 
 struct hoststate {
@@ -169,19 +171,18 @@ on_data(char *p, size_t size, size_t n, void *arg)
 }
 
 static void
-target_init(struct target *t, const char *addr, int port)
+target_init(struct target *t, size_t host, const char *addr, int port)
 {
 	char url[128];
 
 	snprintf(url, sizeof url, "http://%s:%d/metrics", addr, port);
 	if ((t->h = curl_easy_init()) == NULL)
 		errx(1, "curl_easy_init failed");
+	t->host = host;
 	curl_easy_setopt(t->h, CURLOPT_URL, url);
 	curl_easy_setopt(t->h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(t->h, CURLOPT_WRITEDATA, &t->b);
 	curl_easy_setopt(t->h, CURLOPT_PRIVATE, t);
-	curl_easy_setopt(t->h, CURLOPT_TIMEOUT_MS, (long)cfg.timeout);
-	curl_easy_setopt(t->h, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg.timeout);
 	curl_easy_setopt(t->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(t->h, CURLOPT_TCP_NODELAY, 1L);
 	/* Only the proxy asked for: a user's http_proxy must not take the
@@ -566,8 +567,10 @@ host_line(struct hoststate *h, double ts, int srv_ok, int cli_ok)
 /* -- the tick ------------------------------------------------------------- */
 
 static void
-start(struct target *t)
+start(struct target *t, long timeout)
 {
+	curl_easy_setopt(t->h, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(t->h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
 	t->b.len = 0;
 	t->b.over = 0;
 	t->err[0] = '\0';
@@ -576,20 +579,82 @@ start(struct target *t)
 	curl_multi_add_handle(multi, t->h);
 }
 
-/* Scrape every host at once, wait for all (each bounded by -T), print a
- * line per host in inventory order. */
+/* Host k's answers of this tick, both scrapes done: parsed into cur, the
+ * last answer kept as the reference when this one failed. */
 static void
-tick(double ts)
+take_host(size_t k, int *srv_ok, int *cli_ok)
 {
-	int running = 0, left, i;
+	struct hoststate *h = &hosts[k];
+	int i;
+
+	h->prev = h->cur;
+	memset(&h->cur, 0, sizeof h->cur);
+	for (i = 0; i < NV; i++)
+		h->cur.v[i] = NAN;
+	*srv_ok = take(&h->srv, on_sample, &h->cur) == 0;
+	h->cprev = h->ccur;
+	memset(&h->ccur, 0, sizeof h->ccur);
+	for (i = 0; i < NCV; i++)
+		h->ccur.v[i] = NAN;
+	*cli_ok = cfg.cport && take(&h->cli, on_csample, &h->ccur) == 0;
+	h->misses = *srv_ok ? 0 : h->misses + 1;
+	if (!*srv_ok && !h->have_prev && h->first_fail == 0)
+		h->first_fail = cs_now();
+	if (!*srv_ok)
+		h->cur = h->prev;
+}
+
+/* Print host k's line of tick ts, then take this answer as the next
+ * tick's reference. */
+static void
+emit_host(size_t k, double ts, int srv_ok, int cli_ok)
+{
+	struct hoststate *h = &hosts[k];
+
+	host_line(h, ts, srv_ok, cli_ok);
+	put("\n");
+	fputs(line, stdout);
+	if (srv_ok) {
+		h->have_prev = 1;
+		h->last_ok = h->srv.t;
+	}
+	if (cli_ok)
+		h->have_cprev = 1;
+	else {
+		h->have_cprev = 0;              /* a client that comes back starts afresh */
+		h->ccur = h->cprev;
+	}
+}
+
+static void
+flush_out(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == EPIPE)
+			exit(0);                        /* the reader has gone */
+		err(1, "<stdout>");
+	}
+}
+
+/* Scrape every host at once, wait for all (each bounded by timeout ms),
+ * print a line per host in inventory order; with early, each as soon as
+ * its host is done (the first tick: make run waits for a line). */
+static void
+tick(double ts, long timeout, int early)
+{
+	int running = 0, left;
 	size_t k;
 	CURLMsg *m;
 	int *srv_ok = ecalloc(inv.n, sizeof *srv_ok), *cli_ok = ecalloc(inv.n, sizeof *cli_ok);
+	int *pending = ecalloc(inv.n, sizeof *pending);
 
 	for (k = 0; k < inv.n; k++) {
-		start(&hosts[k].srv);
-		if (cfg.cport)
-			start(&hosts[k].cli);
+		start(&hosts[k].srv, timeout);
+		pending[k] = 1;
+		if (cfg.cport) {
+			start(&hosts[k].cli, timeout);
+			pending[k]++;
+		}
 	}
 	do {
 		if (curl_multi_perform(multi, &running) != CURLM_OK)
@@ -603,55 +668,26 @@ tick(double ts)
 			curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &t->code);
 			t->t = cs_now();
 			curl_multi_remove_handle(multi, m->easy_handle);
+			k = t->host;
+			if (--pending[k] == 0 && early) {
+				take_host(k, &srv_ok[k], &cli_ok[k]);
+				emit_host(k, ts, srv_ok[k], cli_ok[k]);
+				flush_out();
+			}
 		}
 		if (running > 0 && curl_multi_poll(multi, NULL, 0, 200, NULL) != CURLM_OK)
 			errx(1, "curl_multi_poll failed");
 	} while (running > 0);
-
-	for (k = 0; k < inv.n; k++) {
-		struct hoststate *h = &hosts[k];
-
-		h->prev = h->cur;
-		memset(&h->cur, 0, sizeof h->cur);
-		for (i = 0; i < NV; i++)
-			h->cur.v[i] = NAN;
-		srv_ok[k] = take(&h->srv, on_sample, &h->cur) == 0;
-		h->cprev = h->ccur;
-		memset(&h->ccur, 0, sizeof h->ccur);
-		for (i = 0; i < NCV; i++)
-			h->ccur.v[i] = NAN;
-		cli_ok[k] = cfg.cport && take(&h->cli, on_csample, &h->ccur) == 0;
-		h->misses = srv_ok[k] ? 0 : h->misses + 1;
-		if (!srv_ok[k] && !h->have_prev && h->first_fail == 0)
-			h->first_fail = cs_now();
-		if (!srv_ok[k])
-			h->cur = h->prev;               /* the last answer stays the reference */
-	}
-	for (k = 0; k < inv.n; k++) {
-		struct hoststate *h = &hosts[k];
-
-		host_line(h, ts, srv_ok[k], cli_ok[k]);
-		put("\n");
-		if (fputs(line, stdout) == EOF)
-			break;
-		if (srv_ok[k]) {
-			h->have_prev = 1;
-			h->last_ok = h->srv.t;
-		}
-		if (cli_ok[k])
-			h->have_cprev = 1;
-		else {
-			h->have_cprev = 0;              /* a client that comes back starts afresh */
-			h->ccur = h->cprev;
-		}
+	if (!early) {
+		for (k = 0; k < inv.n; k++)
+			take_host(k, &srv_ok[k], &cli_ok[k]);
+		for (k = 0; k < inv.n; k++)
+			emit_host(k, ts, srv_ok[k], cli_ok[k]);
 	}
 	free(srv_ok);
 	free(cli_ok);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		if (errno == EPIPE)
-			exit(0);                        /* the reader has gone */
-		err(1, "<stdout>");
-	}
+	free(pending);
+	flush_out();
 }
 
 /* -- Prometheus ----------------------------------------------------------- */
@@ -781,9 +817,9 @@ main(int argc, char *argv[])
 	hosts = ecalloc(inv.n, sizeof *hosts);
 	for (k = 0; k < inv.n; k++) {
 		hosts[k].inv = &inv.host[k];
-		target_init(&hosts[k].srv, inv.host[k].addr, cfg.port);
+		target_init(&hosts[k].srv, k, inv.host[k].addr, cfg.port);
 		if (cfg.cport)
-			target_init(&hosts[k].cli, inv.host[k].addr, cfg.cport);
+			target_init(&hosts[k].cli, k, inv.host[k].addr, cfg.cport);
 		hosts[k].shown_start = NAN;
 		for (int i = 0; i < NV; i++)
 			hosts[k].cur.v[i] = NAN;
@@ -796,12 +832,15 @@ main(int argc, char *argv[])
 	printf("# stat-collect interval=%lld timeout_ms=%lld hosts=%zu started=%.3f "
 	    "(ts host state key=value...: docs/tools.md#stat-collect)\n",
 	    cfg.interval, cfg.timeout, inv.n, started);
-	/* A first tick at once: the counts every later line starts from (make
-	 * run waits for it before it starts a client). Then ticks fall on
+	/* A first tick at once: the counts every later line starts from. make
+	 * run waits for its first line before it starts a client, so each
+	 * host's line comes as soon as it answers, and a host that does not
+	 * answer within BASELINE_MS counts from zero when it does, as one that
+	 * came up while watched. Then ticks fall on
 	 * multiples of the interval of the wall clock, so two collectors'
 	 * lines line up; they are kept by the monotonic clock. */
 	if (!last) {
-		tick(wall());
+		tick(wall(), cfg.timeout < BASELINE_MS ? (long)cfg.timeout : BASELINE_MS, 1);
 		n++;
 	}
 	now = wall();
@@ -818,12 +857,12 @@ main(int argc, char *argv[])
 			err(1, "poll");
 		if (r > 0) {
 			last = 1;                        /* a signal, or -w's process ended */
-			tick(wall());
+			tick(wall(), (long)cfg.timeout, 0);
 			break;
 		}
 		if (cs_now() < next)
 			continue;
-		tick(ts);
+		tick(ts, (long)cfg.timeout, 0);
 		n++;
 		if (cfg.ticks && n >= cfg.ticks)
 			break;
@@ -836,7 +875,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (last && n == 0)
-		tick(wall());                           /* -w's process was gone already */
+		tick(wall(), (long)cfg.timeout, 0);     /* -w's process was gone already */
 	for (k = 0; k < inv.n; k++) {
 		curl_easy_cleanup(hosts[k].srv.h);
 		free(hosts[k].srv.b.p);

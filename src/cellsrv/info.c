@@ -26,35 +26,37 @@ static struct {
 	double used, rss, loading, aof_ok, rewrite_ok;
 } ri;
 
-/* The number after "\nkey:" in INFO's text s (or at its start); NAN
- * when absent. */
+/* The text after "key:" at a line start of INFO's text s, or NULL. */
+static const char *
+value_of(const char *s, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = s;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == s || p[-1] == '\n') && p[n] == ':')
+			return p + n + 1;
+		p += n;
+	}
+	return NULL;
+}
+
+/* A number of INFO, NAN when absent. */
 static double
 field(const char *s, const char *key)
 {
-	size_t n = strlen(key);
-	const char *p = s;
+	const char *v = value_of(s, key);
 
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == s || p[-1] == '\n') && p[n] == ':')
-			return strtod(p + n + 1, NULL);
-		p += n;
-	}
-	return NAN;
+	return v ? strtod(v, NULL) : NAN;
 }
 
-/* "ok" -> 1, anything else -> 0 (aof_last_write_status:ok|err). */
+/* aof_last_write_status:ok|err as 1 or 0, NAN when absent. */
 static double
 status(const char *s, const char *key)
 {
-	size_t n = strlen(key);
-	const char *p = s;
+	const char *v = value_of(s, key);
 
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == s || p[-1] == '\n') && p[n] == ':')
-			return strncmp(p + n + 1, "ok", 2) == 0;
-		p += n;
-	}
-	return NAN;
+	return v ? strncmp(v, "ok", 2) == 0 : NAN;
 }
 
 static void

@@ -638,7 +638,8 @@ flush_out(void)
 
 /* Scrape every host at once, wait for all (each bounded by timeout ms),
  * print a line per host in inventory order; with early, each as soon as
- * its host is done (the first tick: make run waits for a line). */
+ * its host and those before it are done (the first tick: make run waits
+ * for a line), else all at the end, a clash seen across all of them. */
 static void
 tick(double ts, long timeout, int early)
 {
@@ -647,6 +648,7 @@ tick(double ts, long timeout, int early)
 	CURLMsg *m;
 	int *srv_ok = ecalloc(inv.n, sizeof *srv_ok), *cli_ok = ecalloc(inv.n, sizeof *cli_ok);
 	int *pending = ecalloc(inv.n, sizeof *pending);
+	size_t next = 0;                        /* early: the next host to print */
 
 	for (k = 0; k < inv.n; k++) {
 		start(&hosts[k].srv, timeout);
@@ -668,10 +670,11 @@ tick(double ts, long timeout, int early)
 			curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &t->code);
 			t->t = cs_now();
 			curl_multi_remove_handle(multi, m->easy_handle);
-			k = t->host;
-			if (--pending[k] == 0 && early) {
-				take_host(k, &srv_ok[k], &cli_ok[k]);
-				emit_host(k, ts, srv_ok[k], cli_ok[k]);
+			pending[t->host]--;
+			/* early: every host whose line and those before it are done */
+			for (; early && next < inv.n && pending[next] == 0; next++) {
+				take_host(next, &srv_ok[next], &cli_ok[next]);
+				emit_host(next, ts, srv_ok[next], cli_ok[next]);
 				flush_out();
 			}
 		}
@@ -833,8 +836,8 @@ main(int argc, char *argv[])
 	    "(ts host state key=value...: docs/tools.md#stat-collect)\n",
 	    cfg.interval, cfg.timeout, inv.n, started);
 	/* A first tick at once: the counts every later line starts from. make
-	 * run waits for its first line before it starts a client, so each
-	 * host's line comes as soon as it answers, and a host that does not
+	 * run waits for its first line before it starts a client, so the lines
+	 * come as soon as the hosts answer, and a host that does not
 	 * answer within BASELINE_MS counts from zero when it does, as one that
 	 * came up while watched. Then ticks fall on
 	 * multiples of the interval of the wall clock, so two collectors'

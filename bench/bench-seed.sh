@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # bench-seed: the seed's whole test on this machine: USERS=1,000,000 users,
 # SAME 20, CROSS 10, MSGS 5 (about 150 M messages) on HOSTS loopback hosts,
-# `make provision deploy run check` with the pipeline's own stamps, then
-# destroy. It runs detached (setsid, its own log) and resumes like any run:
-# `make bench-seed` starts it, or, while it runs, says where it stands; run
-# again after it died (a reboot, a kill), it carries on from the stamps.
+# `make provision deploy run check report` with the pipeline's own stamps
+# (the report's plots in SEED_DIR/results), then destroy. It runs detached
+# (setsid, its own log) and resumes like any run: `make bench-seed` starts
+# it, or, while it runs, says where it stands; run again after it died (a reboot, a kill), it carries on from the stamps.
 # When it is done it prints the result (again on every later call, until
 # SEED_AGAIN=1 starts a new one).
 #
@@ -101,7 +101,7 @@ body() {
 	sampler &
 	local sp=$! phase rc=0
 	trap 'kill $sp 2>/dev/null' EXIT
-	for phase in provision deploy run check; do
+	for phase in provision deploy run check report; do
 		echo "bench-seed: make $phase ($(date -u '+%H:%M:%S'))"
 		pm -j"$H" "$phase" || { rc=1; break; }
 	done

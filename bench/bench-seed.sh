@@ -4,9 +4,10 @@
 # `make provision deploy run check report` with the pipeline's own stamps
 # (the report's plots in SEED_DIR/results), then destroy. It runs detached
 # (setsid, its own log) and resumes like any run: `make bench-seed` starts
-# it, or, while it runs, says where it stands; run again after it died (a reboot, a kill), it carries on from the stamps.
-# When it is done it prints the result (again on every later call, until
-# SEED_AGAIN=1 starts a new one).
+# it, or, while it runs, says where it stands; run again after it died (a
+# reboot, a kill), it carries on from the stamps. When it is done it prints
+# the result (again on every later call, until SEED_AGAIN=1 starts a new
+# one).
 #
 # Through the run a sampler records every SEED_SAMPLE s (5) to samples.tsv:
 # the sum of the RSS of every process whose working directory is a host's

@@ -100,8 +100,9 @@ body() {
 	echo $$ >"$D/bench.pid"
 	echo "bench-seed: started $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 	sampler &
-	local sp=$! phase rc=0
-	trap 'kill $sp 2>/dev/null' EXIT
+	SAMPLER=$!   # global: the EXIT trap runs after body has returned
+	local phase rc=0
+	trap 'kill "$SAMPLER" 2>/dev/null' EXIT
 	for phase in provision deploy run check report; do
 		echo "bench-seed: make $phase ($(date -u '+%H:%M:%S'))"
 		pm -j"$H" "$phase" || { rc=1; break; }

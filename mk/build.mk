@@ -54,15 +54,17 @@ $(TOOL_DIRS:%=$(BIN)/%):
 
 # A script gets the host contract (src/lib/host.h) where it has the line
 # "# @host.h@": the header's #defines as shell variables, so C and shell
-# share one source for ports and limits.
+# share one source for ports and limits; and src/lib/proc.sh (who a
+# recorded PID is) where it has "# @proc.sh@".
 $(BUILD)/host.sh: src/lib/host.h
 	@mkdir -p $(@D)
 	$(Q){ echo '# from src/lib/host.h (mk/build.mk)'; \
 	  sed -n 's/^#define \([A-Z_]*\) *\([0-9][0-9]*\).*/\1=\2/p' $<; } >$@.tmp && mv $@.tmp $@
 
-$(BIN)/%: src/%.sh $(BUILD)/host.sh
+$(BIN)/%: src/%.sh $(BUILD)/host.sh src/lib/proc.sh
 	@mkdir -p $(@D)
-	$(Q)sed -e '/^# @host\.h@$$/{r $(BUILD)/host.sh' -e 'd;}' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+	$(Q)sed -e '/^# @host\.h@$$/{r $(BUILD)/host.sh' -e 'd;}' \
+	  -e '/^# @proc\.sh@$$/{r src/lib/proc.sh' -e 'd;}' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
 clean:
 	rm -rf bin build

@@ -66,19 +66,11 @@ running() {
 	[ "${line%% *}" != Z ]
 }
 
-# alive NAME: the process recorded in pid/NAME.pid runs and is what we
-# started: its command line names the program (so a reused PID is never hit)
-# or is empty, which a live process shows only while it execs.
-alive() {
-	local pid cmd
-	[ -s "pid/$1.pid" ] || return 1
-	read -r pid <"pid/$1.pid" || return 1
-	case $pid in ''|*[!0-9]*) return 1 ;; esac
-	running "$pid" || return 1
-	cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
-	case $cmd in ''|*"$1"*) return 0 ;; esac
-	return 1
-}
+# @proc.sh@
+
+# alive NAME: the process recorded in pid/NAME.pid runs and is the one
+# spawn started (pid/NAME.start), never a stranger with its PID.
+alive() { ours "pid/$1.pid" "$1"; }
 
 # stop NAME...: TERM each recorded process group at once, wait up to 10 s for
 # all, then KILL what is left. Only PIDs that pass alive() are touched.
@@ -102,18 +94,19 @@ stop() {
 		echo "$prog: pid $pid ignored TERM for 10 s; killing it" >&2
 		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
 	done
-	for n; do rm -f "pid/$n.pid"; done
+	for n; do rm -f "pid/$n.pid" "pid/$n.start"; done
 }
 
 # spawn NAME LOG CMD...: start CMD detached in its own session, stdin from
 # /dev/null, output appended to LOG (a restart keeps what the last one
-# said); its PID (= its process group) goes to pid/NAME.pid.
+# said); its PID (= its process group) goes to pid/NAME.pid, with its start
+# time in pid/NAME.start (record).
 spawn() {
 	local n=$1 log=$2; shift 2
 	mkdir -p pid log
-	rm -f "pid/$n.pid"     # a stale one (a dead earlier run) would pass the wait below
-	setsid bash -c 'echo $$ >"pid/$0.pid.tmp" && mv "pid/$0.pid.tmp" "pid/$0.pid" && exec "$@"' \
-		"$n" "$@" </dev/null >>"$log" 2>&1 &
+	rm -f "pid/$n.pid" "pid/$n.start"    # a stale one (a dead earlier run) would pass the wait below
+	export -f started record
+	setsid bash -c 'record $$ "pid/$0.pid" && exec "$@"' "$n" "$@" </dev/null >>"$log" 2>&1 &
 	local i
 	for i in $(seq $((waitsecs * 20))); do [ -s "pid/$n.pid" ] && return 0; sleep 0.05; done
 	die "$n did not start"

@@ -42,31 +42,24 @@ done
 bin=$(dirname "$0")
 dir=$(dirname "$out")
 pidf=$dir/.stat-collect.pid recf=$dir/.stat-record.pid
+forget() { rm -f "$pidf" "$recf" "${pidf%.pid}.start" "${recf%.pid}.start"; }
 
-# alive FILE NAME: the PID in FILE runs and its command line names NAME.
-alive() {
-	local pid cmd
-	[ -s "$1" ] && read -r pid <"$1" && case $pid in ''|*[!0-9]*) return 1 ;; esac &&
-		kill -0 "$pid" 2>/dev/null || return 1
-	cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
-	case $cmd in *"$2"*) return 0 ;; esac
-	return 1
-}
+# @proc.sh@
 
 case $what in
 start)
 	[ $# -ge 1 ] || usage
 	mkdir -p "$dir" || exit 1
-	if alive "$recf" stat-record; then
+	if ours "$recf" stat-record; then
 		exit 0
 	fi
-	rm -f "$pidf" "$recf"
+	forget
 	lines() { grep -vc '^#' "$out" 2>/dev/null; }
 	before=$(lines)
 	# The scraper's PID first (stop sends it TERM), then stat-record's.
-	{ "$@" ${watch:+-w "$watch"} </dev/null & echo $! >"$pidf"; wait $!; } |
+	{ "$@" ${watch:+-w "$watch"} </dev/null & record $! "$pidf"; wait $!; } |
 		"$bin/stat-record" -o "$out" -M "$max" -p "$progress" ${expected:+-e "$expected"} &
-	echo $! >"$recf"
+	record $! "$recf"
 	# The scraper's first tick, at once, is what every count of the run
 	# starts from: wait for it (a few seconds at most) before any client.
 	for _ in $(seq 100); do
@@ -77,9 +70,9 @@ start)
 	;;
 stop)
 	[ $# -eq 0 ] || usage
-	alive "$recf" stat-record || { rm -f "$pidf" "$recf"; exit 0; }
+	ours "$recf" stat-record || { forget; exit 0; }
 	read -r rpid <"$recf"
-	if [ -s "$pidf" ]; then
+	if ours "$pidf" stat-collect; then
 		read -r spid <"$pidf"
 		kill -TERM "$spid" 2>/dev/null
 	fi
@@ -90,11 +83,11 @@ stop)
 		echo "cs-record: the recorder (pid $rpid) did not end after 15 s; stopping it" >&2
 		kill -TERM "$rpid" 2>/dev/null
 	fi
-	rm -f "$pidf" "$recf"
+	forget
 	;;
 status)
 	[ $# -eq 0 ] || usage
-	alive "$recf" stat-record
+	ours "$recf" stat-record
 	;;
 *) usage ;;
 esac

@@ -11,11 +11,16 @@
  * client, leaving from the cell's own address), one request in flight on
  * each. Every user has at most one request in flight, so its messages reach
  * the server in id order and nothing is parked there in the normal case.
- * Users ready to act wait in a FIFO; users waiting for acks or receives
- * sleep and poll GET /api/user/U, in one FIFO per poll pause (the pause
- * doubles while polls bring no ack; a constant delay per FIFO keeps each
- * sorted by wake time). A message to a cell that cellsrv said it cannot
- * reach is deferred and the next ones go on (the server parks them until
+ * Users ready to act wait in a FIFO; users waiting for acks sleep and poll
+ * GET /api/user/U, in one FIFO per poll pause (the pause doubles while
+ * polls bring no ack; a constant delay per FIFO keeps each sorted by wake
+ * time). A user whose messages are all acked waits only for what its
+ * friends send it: while other users here still send, it sleeps for half
+ * the time its receive rate says it still needs (a heap by wake time), so
+ * its polls take little from the senders; when none is left, or nothing
+ * has moved for half of -t, every waiting user polls at once, and then at
+ * the short pauses. A message to a cell that cellsrv said it cannot reach
+ * is deferred and the next ones go on (the server parks them until
  * it is in); a user with nothing else to send waits in that cell's FIFO,
  * and one user at a time tries the cell again after Retry-After. */
 #include <sys/resource.h>
@@ -54,6 +59,7 @@
 #define RESEND_SLICE 16         /* re-sends before the counters are read again */
 #define POLL_LEVELS 3           /* poll pauses: -P, doubled up to twice */
 #define POLL_QUIET  4           /* polls with nothing new before the pause doubles */
+#define WAIT_MAX    600.0       /* s: longest sleep of a user waiting only for receives */
 
 static struct config {
 	const char *inventory;
@@ -119,6 +125,9 @@ struct user {
 	long long    probe;       /* trying this cell for its waiting users */
 	double       wake;        /* sleeping until */
 	int          poll;        /* woke up: fetch the counters first */
+	int          allacked;    /* all its messages acked (or it finished) */
+	double       t0;          /* fetched at, with r0 received then: */
+	long long    r0;          /* its receive rate since */
 	struct user *link;        /* ready, sleep or cell FIFO */
 };
 
@@ -150,6 +159,10 @@ static long long          nusers;
 static struct conn       *conns;
 static struct conn       *idle;
 static struct fifo        ready, sleeping[POLL_LEVELS];
+static struct {                                 /* users waiting only for receives, */
+	struct user **u;                        /* a binary min-heap by wake */
+	size_t        n, cap;
+} waiting;
 static uint32_t          *scratch;
 static size_t             scratch_cap;
 static char               hosthdr[96];
@@ -170,6 +183,7 @@ static struct cellwait {
 static struct {
 	long long done, failed;
 	long long expected;                     /* messages of the users fetched, in all */
+	long long sending;                      /* users with messages not yet acked */
 	long long sent, acked, received;        /* sums of the users' counters */
 	long long sent0;                        /* sent when the run began */
 	long long retries, requests, errors, http503, http4xx;
@@ -214,6 +228,20 @@ pop(struct fifo *q)
 	return u;
 }
 
+static void waiting_drain(void);
+
+/* u has nothing more to send: once no user here does, the users waiting
+ * for receives poll at the short pauses. */
+static void
+all_acked(struct user *u)
+{
+	if (u->allacked)
+		return;
+	u->allacked = 1;
+	if (--st.sending == 0)
+		waiting_drain();
+}
+
 /* Take the counters the server reported for u. */
 static void
 update(struct user *u, long long s, long long a, long long r, double t)
@@ -228,6 +256,8 @@ update(struct user *u, long long s, long long a, long long r, double t)
 	u->send_id = s;
 	u->ack_id = a;
 	u->recv_id = r;
+	if (u->state == U_SEND && a >= u->n)
+		all_acked(u);
 }
 
 /* u's request is answered: if it was trying a cell, it no longer is. */
@@ -243,6 +273,7 @@ static void
 finish(struct user *u, int state)
 {
 	probe_end(u);
+	all_acked(u);
 	u->state = state;
 	if (state == U_DONE)
 		st.done++;
@@ -268,9 +299,78 @@ fail(struct user *u, const char *fmt, const char *what)
 	finish(u, U_FAILED);
 }
 
+/* A sleeping user's pause is over: it reads its counters first. */
+static void
+wake_user(struct user *u)
+{
+	u->poll = 1;
+	push(&ready, u);
+}
+
+static void
+waiting_push(struct user *u)
+{
+	size_t i, p;
+
+	if (waiting.n == waiting.cap) {
+		waiting.cap = waiting.cap ? waiting.cap * 2 : 1024;
+		waiting.u = ereallocarray(waiting.u, waiting.cap, sizeof *waiting.u);
+	}
+	for (i = waiting.n++; i > 0 && waiting.u[p = (i - 1) / 2]->wake > u->wake; i = p)
+		waiting.u[i] = waiting.u[p];
+	waiting.u[i] = u;
+}
+
+static struct user *
+waiting_pop(void)
+{
+	struct user *top = waiting.u[0], *last = waiting.u[--waiting.n];
+	size_t i = 0, c;
+
+	while ((c = 2 * i + 1) < waiting.n) {
+		if (c + 1 < waiting.n && waiting.u[c + 1]->wake < waiting.u[c]->wake)
+			c++;
+		if (last->wake <= waiting.u[c]->wake)
+			break;
+		waiting.u[i] = waiting.u[c];
+		i = c;
+	}
+	waiting.u[i] = last;
+	return top;
+}
+
+/* Wake the users waiting for receives: they poll now, and from then on at
+ * the short pauses. */
+static void
+waiting_drain(void)
+{
+	while (waiting.n > 0)
+		wake_user(waiting_pop());
+}
+
+/* How long u, all of its messages acked, sleeps before it polls for its
+ * receives: half of what it still needs at its rate since it was fetched
+ * (so the last polls come closer, and a rate that rises is caught), at
+ * least -P, at most WAIT_MAX; with nothing received yet, half the time it
+ * has waited. */
+static double
+wait_pause(const struct user *u, double t)
+{
+	double dt = t - u->t0, p;
+	long long got = u->recv_id - u->r0;
+
+	p = got > 0 ? (double)(u->n - u->recv_id) * dt / (double)got / 2 : dt / 2;
+	return p < cfg.poll ? cfg.poll : p > WAIT_MAX ? WAIT_MAX : p;
+}
+
 static void
 sleep_user(struct user *u, double t)
 {
+	if (u->allacked && st.sending > 0) {
+		u->wake = t + wait_pause(u, t);
+		waiting_push(u);
+		return;
+	}
 	u->wake = t + cfg.poll * (1 << u->plevel);
 	push(&sleeping[u->plevel], u);
 }
@@ -652,6 +752,8 @@ take_user(struct user *u, json_t *j, double t, const char **why)
 			return -1;
 		}
 		u->state = U_SEND;
+		u->t0 = t;
+		u->r0 = r;
 		u->next = s + 1;
 		st.sent0 += s;
 		u->rs = cfg.resend;
@@ -747,6 +849,7 @@ diag_start(void)
 	diag.unacked = ecalloc(inv.n, sizeof *diag.unacked);
 	memset(&ready, 0, sizeof ready);
 	memset(sleeping, 0, sizeof sleeping);
+	waiting.n = 0;
 	for (i = 0; i < (long long)inv.n; i++)
 		memset(&cellw[i], 0, sizeof cellw[i]);
 	for (i = 0; i < nusers; i++) {
@@ -991,11 +1094,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd; (void)what; (void)arg;
 	for (i = 0; i < POLL_LEVELS; i++)
-		while (sleeping[i].head != NULL && sleeping[i].head->wake <= t) {
-			struct user *u = pop(&sleeping[i]);
-			u->poll = 1;
-			push(&ready, u);
-		}
+		while (sleeping[i].head != NULL && sleeping[i].head->wake <= t)
+			wake_user(pop(&sleeping[i]));
+	while (waiting.n > 0 && waiting.u[0]->wake <= t)
+		wake_user(waiting_pop());
 	for (i = 0; i < inv.n; i++) {
 		struct cellwait *w = &cellw[i];
 
@@ -1026,9 +1128,13 @@ on_progress(evutil_socket_t fd, short what, void *arg)
 	if (m != st.moved) {
 		st.moved = m;
 		st.t_moved = t;
-	} else if (t - st.t_moved >= cfg.stall && !st.timed_out) {
-		st.timed_out = 1;
-		diag_start();
+	} else {
+		if (t - st.t_moved >= cfg.stall / 2)
+			waiting_drain();        /* look before calling it a stall */
+		if (t - st.t_moved >= cfg.stall && !st.timed_out) {
+			st.timed_out = 1;
+			diag_start();
+		}
 	}
 }
 
@@ -1160,7 +1266,7 @@ main(int argc, char *argv[])
 	if ((base = event_base_new_with_config(evcfg)) == NULL)
 		errx(1, "event_base_new failed");
 	event_config_free(evcfg);
-	nusers = self->hi - self->lo + 1;
+	nusers = st.sending = self->hi - self->lo + 1;
 	users = ecalloc((size_t)nusers, sizeof *users);
 	conns = ecalloc((size_t)cfg.conns, sizeof *conns);
 	for (i = 0; i < nusers; i++) {
@@ -1225,6 +1331,7 @@ main(int argc, char *argv[])
 		free(users[i].defer);
 	}
 	free(users);
+	free(waiting.u);
 	free(cellw);
 	free(conns);
 	free(scratch);

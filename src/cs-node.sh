@@ -58,14 +58,6 @@ REDIS_SERVER=redis-server REDIS_CLI=redis-cli
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-# running PID: the process exists and is not a zombie.
-running() {
-	local line
-	kill -0 "$1" 2>/dev/null && read -r line 2>/dev/null <"/proc/$1/stat" || return 1
-	line=${line##*) }
-	[ "${line%% *}" != Z ]
-}
-
 # @proc.sh@
 
 # alive NAME: the process recorded in pid/NAME.pid runs and is the one
@@ -105,7 +97,7 @@ spawn() {
 	local n=$1 log=$2; shift 2
 	mkdir -p pid log
 	rm -f "pid/$n.pid" "pid/$n.start"    # a stale one (a dead earlier run) would pass the wait below
-	export -f started record
+	export -f pstat started record
 	setsid bash -c 'record $$ "pid/$0.pid" && exec "$@"' "$n" "$@" </dev/null >>"$log" 2>&1 &
 	local i
 	for i in $(seq $((waitsecs * 20))); do [ -s "pid/$n.pid" ] && return 0; sleep 0.05; done
@@ -264,10 +256,8 @@ label() { case $1 in redis) echo redis-server ;; *) echo "$1" ;; esac; }
 
 # stopped NAME: the recorded process is stopped (state T, SIGSTOP).
 stopped() {
-	local pid line
-	read -r pid <"pid/$1.pid" && read -r line <"/proc/$pid/stat" 2>/dev/null || return 1
-	line=${line##*) }
-	[ "${line%% *}" = T ]
+	local pid
+	read -r pid <"pid/$1.pid" && pstat "$pid" && [ "${PS[0]}" = T ]
 }
 
 # Peer-link cuts (make chaos): nftables rules that drop the TCP link from
@@ -383,12 +373,10 @@ do_heal() {
 
 # uptime_of PID: how long the process has run, as 3h04m, 12m03s or 42s.
 uptime_of() {
-	local stat up s
-	read -r stat <"/proc/$1/stat" 2>/dev/null || return
-	stat=${stat##*) }
-	set -- $stat
+	local start up s
+	start=$(started "$1") || return
 	read -r up _ </proc/uptime
-	s=$(( ${up%.*} - ${20} / $(getconf CLK_TCK) ))
+	s=$(( ${up%.*} - start / $(getconf CLK_TCK) ))
 	if [ $s -ge 3600 ]; then printf '%dh%02dm' $((s / 3600)) $((s % 3600 / 60))
 	elif [ $s -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60))
 	else printf '%ds' "$s"; fi

@@ -5,16 +5,19 @@
 # even have the program's name in its command line (a test script called
 # t0430-msgclient.sh): the start time tells them apart.
 
-# started PID: the process's start time in clock ticks since boot (field 22
-# of /proc/PID/stat; after the command name, which may hold spaces, the
-# fields start at 3).
-started() {
-	local line f
+# pstat PID: the fields of /proc/PID/stat from the third (the state) on,
+# in the array PS; the command name before them may hold spaces.
+pstat() {
+	local line
 	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
-	line=${line##*) }
-	read -ra f <<<"$line"
-	echo "${f[19]}"
+	read -ra PS <<<"${line##*) }"
 }
+
+# started PID: the process's start time in clock ticks since boot (field 22).
+started() { pstat "$1" && echo "${PS[19]}"; }
+
+# running PID: the process exists, may be signalled, and is not a zombie.
+running() { kill -0 "$1" 2>/dev/null && pstat "$1" && [ "${PS[0]}" != Z ]; }
 
 # record PID FILE.pid: FILE.start gets PID's start time, then FILE.pid the
 # PID (readers look at FILE.pid first).
@@ -22,17 +25,15 @@ record() {
 	started "$1" >"${2%.pid}.start" && echo "$1" >"$2.tmp" && mv "$2.tmp" "$2"
 }
 
-# ours FILE.pid NAME: the PID in FILE.pid runs, is not a zombie, and has the
-# start time in FILE.start. Without FILE.start (written by an older
-# version), its command line must name NAME, or be empty, which a live
-# process shows only while it execs.
+# ours FILE.pid NAME: the PID in FILE.pid is running and has the start
+# time in FILE.start. Without FILE.start (written by an older version), its
+# command line must name NAME, or be empty, which a live process shows only
+# while it execs.
 ours() {
-	local pid line want cmd
+	local pid want cmd
 	[ -s "$1" ] && read -r pid <"$1" || return 1
 	case $pid in ''|*[!0-9]*) return 1 ;; esac
-	read -r line 2>/dev/null <"/proc/$pid/stat" || return 1
-	line=${line##*) }
-	[ "${line%% *}" != Z ] || return 1
+	running "$pid" || return 1
 	if [ -s "${1%.pid}.start" ]; then
 		read -r want <"${1%.pid}.start"
 		[ "$(started "$pid")" = "$want" ]

@@ -1,8 +1,10 @@
 /* pin.c: cellsrv's incoming links, one from every other cell (peer.c
- * writes this cell's own). They are only read: complete lines, in batches
- * of up to PEER_BATCH, each batch one cs_peer call, whose reply is
- * forwarded in turn. A bad line is counted and skipped; a line too long
- * closes the link. Reading pauses while Redis is not ready or has
+ * writes this cell's own). They are only read: the complete lines read
+ * from all links in one loop turn (up to PEER_BATCH) become one cs_peer
+ * call, whose reply is forwarded in turn; with 39 peers each link brings a
+ * line or two per read, and a call per read would double the Redis calls
+ * per message. A bad line is counted and skipped; a line too long closes
+ * the link. Reading pauses while Redis is not ready or has
  * cfg.max_inflight calls in flight, and resumes when it has half as many:
  * TCP then holds the lines back at the sender. Nothing read is lost to a
  * Redis fault: a batch keeps its lines until Redis has answered it, and
@@ -49,7 +51,10 @@ struct batch {
 
 static struct pin *pins;
 static struct evconnlistener *listener;
-static struct event *beat_ev;
+static struct event *beat_ev, *flush_ev;
+static char pend[BATCH_BYTES];                 /* lines of this loop turn */
+static size_t plen;
+static int plines;
 static struct batch *retry_head, *retry_tail;  /* calls Redis failed */
 static struct {
 	int live;                                  /* links from the cell now */
@@ -169,8 +174,40 @@ batch_again(struct batch *b)
 	return 0;
 }
 
-/* Turn complete lines of in (at most PEER_BATCH) into one cs_peer call,
- * as long as there are lines and Redis takes calls. */
+/* The lines gathered this loop turn (pend) as one cs_peer call; when
+ * Redis cannot take it, it waits in the retry queue, which pauses the
+ * links until pins_resume calls it again. */
+static void
+flush_pins(evutil_socket_t fd, short what, void *arg)
+{
+	struct batch *b;
+
+	(void)fd; (void)what; (void)arg;
+	if (plen == 0)
+		return;
+	batch_parse(pend, plen, 0);
+	if (items > 0) {
+		b = emalloc(sizeof *b + plen);
+		b->len = plen;
+		memcpy(b->line, pend, plen);
+		st.peer_in += (unsigned long long)items;
+		if (redis_call(on_peer_reply, b, argc, argv, alen) < 0) {
+			b->next = NULL;
+			if (retry_tail)
+				retry_tail->next = b;
+			else
+				retry_head = b;
+			retry_tail = b;
+		} else
+			inflight++;
+	}
+	plen = 0;
+	plines = 0;
+}
+
+/* Move the complete lines of in to pend, as long as there are lines and
+ * Redis takes calls; pend goes to Redis at the end of the loop turn, or
+ * at once when it is full. */
 static void
 pin_read(struct bufferevent *bev, void *arg)
 {
@@ -178,10 +215,9 @@ pin_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	for (;;) {
-		size_t avail = evbuffer_get_length(in), off;
-		size_t take = avail < BATCH_BYTES ? avail : BATCH_BYTES;
-		struct batch *b;
-		char *buf;
+		size_t avail = evbuffer_get_length(in), off = 0, take;
+		const char *buf, *nl;
+		int n = 0;
 
 		if (avail == 0)
 			return;
@@ -190,30 +226,31 @@ pin_read(struct bufferevent *bev, void *arg)
 			p->paused = 1;
 			return;
 		}
-		buf = (char *)evbuffer_pullup(in, (ev_ssize_t)take);
-		if ((off = batch_parse(buf, take, 0)) == 0) {
+		take = avail < sizeof pend - plen ? avail : sizeof pend - plen;
+		buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)take);
+		while (plines + n < PEER_BATCH && (nl = memchr(buf + off, '\n', take - off)) != NULL) {
+			off = (size_t)(nl - buf) + 1;
+			n++;
+		}
+		if (off == 0) {
+			if (plen > 0 && take < avail) {
+				flush_pins(-1, 0, NULL);    /* no room left in pend */
+				continue;
+			}
 			if (take >= PEERLINE_MAX) {
 				logmsg(1, "peer: line too long, closing link");
 				pin_close(p);
 			}
 			return;
 		}
-		if (items > 0) {
-			st.peer_in += (unsigned long long)items;
-			b = emalloc(sizeof *b + off);
-			b->len = off;
-			memcpy(b->line, buf, off);
-			if (redis_call(on_peer_reply, b, argc, argv, alen) < 0) {
-				/* Redis went away: keep the lines for later. */
-				free(b);
-				st.peer_in -= (unsigned long long)items;
-				bufferevent_disable(bev, EV_READ);
-				p->paused = 1;
-				return;
-			}
-			inflight++;
-		}
+		if (plen == 0)
+			event_active(flush_ev, 0, 0);
+		memcpy(pend + plen, buf, off);
+		plen += off;
+		plines += n;
 		evbuffer_drain(in, off);
+		if (plines == PEER_BATCH)
+			flush_pins(-1, 0, NULL);
 	}
 }
 
@@ -324,6 +361,8 @@ pin_listen(void)
 	if (inet_pton(AF_INET, cfg.addr, &sin.sin_addr) != 1)
 		errx(1, "-a %s: not an IPv4 address", cfg.addr);
 	beat_ev = event_new(base, -1, EV_PERSIST, heartbeat, NULL);
+	if ((flush_ev = event_new(base, -1, 0, flush_pins, NULL)) == NULL)
+		errx(1, "event_new failed");
 	{
 		struct timeval tv = { HEARTBEAT_MS / 1000, HEARTBEAT_MS % 1000 * 1000 };
 		event_add(beat_ev, &tv);
@@ -339,6 +378,8 @@ pin_stop(void)
 {
 	struct batch *b;
 
+	flush_pins(-1, 0, NULL);
+	event_free(flush_ev);
 	while ((b = retry_head) != NULL) {
 		retry_head = b->next;
 		free(b);

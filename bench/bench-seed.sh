@@ -58,7 +58,7 @@ sample() {
 	printf '%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n' "$(date +%s)" "$rss" \
 		"$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)" \
 		"$(awk '/^SwapTotal:/ { t = $2 } /^SwapFree:/ { f = $2 } END { print t - f }' /proc/meminfo)" \
-		"$(du -sb "$D"/run/h*/redis 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }')" \
+		"$(du -sb "$D"/run/h*/redis 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }')" \
 		"$used" "$rw" "$aofrw" "$cow" "$acked" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 

@@ -61,6 +61,18 @@ static struct {
 	int seen;                                  /* ever */
 } *from;                                       /* from[cell-1] */
 
+/* Queue b to be called again, after the calls queued before it. */
+static void
+retry_push(struct batch *b)
+{
+	b->next = NULL;
+	if (retry_tail)
+		retry_tail->next = b;
+	else
+		retry_head = b;
+	retry_tail = b;
+}
+
 static void
 on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 {
@@ -72,12 +84,7 @@ on_peer_reply(redisAsyncContext *c, void *r, void *priv)
 	if (redis_fault(rep) >= 0) {
 		/* Not applied, or maybe applied (the connection went away):
 		 * cs_peer is idempotent, so it is called again. */
-		b->next = NULL;
-		if (retry_tail)
-			retry_tail->next = b;
-		else
-			retry_head = b;
-		retry_tail = b;
+		retry_push(b);
 		return;
 	}
 	free(b);
@@ -191,14 +198,9 @@ flush_pins(evutil_socket_t fd, short what, void *arg)
 		b->len = plen;
 		memcpy(b->line, pend, plen);
 		st.peer_in += (unsigned long long)items;
-		if (redis_call(on_peer_reply, b, argc, argv, alen) < 0) {
-			b->next = NULL;
-			if (retry_tail)
-				retry_tail->next = b;
-			else
-				retry_head = b;
-			retry_tail = b;
-		} else
+		if (redis_call(on_peer_reply, b, argc, argv, alen) < 0)
+			retry_push(b);
+		else
 			inflight++;
 	}
 	plen = 0;

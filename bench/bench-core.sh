@@ -6,7 +6,7 @@
 # count), CPU seconds per 1,000 messages for each process kind (utime+stime
 # from /proc/PID/stat for servers, getrusage for clients), peak RSS (VmHWM)
 # of each process, and the load average before and after.
-# Overrides: CELLS USERS SAME CROSS MSGS CONNS (msgclient -C), MCARGS,
+# Overrides: CELLS USERS SAME CROSS MSGS CONNS (msgclient -C; its default when unset), MCARGS,
 # CSARGS (extra msgclient / cellsrv flags), PERF=1 (perf record every
 # cellsrv, redis-server and msgclient; reports in $KEEP if set).
 set -u
@@ -14,9 +14,9 @@ set -u
 . "$TOP/tests/helper/lib.sh"
 . "$TOP/tests/helper/cells.sh"
 CELLS=${CELLS:-4} USERS=${USERS:-10000} SAME=${SAME:-20} CROSS=${CROSS:-10} MSGS=${MSGS:-5}
-CONNS=${CONNS:-16} MCARGS=${MCARGS:-} CSARGS=${CSARGS:-} PERF=${PERF:-0}
+CONNS=${CONNS:-} MCARGS=${MCARGS:-} CSARGS=${CSARGS:-} PERF=${PERF:-0}
 
-echo "bench-core: $CELLS cells, $USERS users, SAME $SAME, CROSS $CROSS, MSGS $MSGS, msgclient -C $CONNS $MCARGS"
+echo "bench-core: $CELLS cells, $USERS users, SAME $SAME, CROSS $CROSS, MSGS $MSGS, msgclient ${CONNS:+-C $CONNS }$MCARGS"
 echo "load before: $(uptime)"
 cells_setup "$CELLS" "$USERS" "$SAME" "$CROSS" 40 || { echo "bench-core: setup failed" >&2; exit 1; }
 for c in $(seq "$CELLS"); do
@@ -40,10 +40,10 @@ t0=$(date +%s.%N)
 for c in $(seq "$CELLS"); do
 	# shellcheck disable=SC2086
 	if [ "$PERF" = 1 ]; then
-		perf record -g -o "$T/perf.mc$c" msgclient -i "$T/inv" -k "$c" -m "$MSGS" -C "$CONNS" -q $MCARGS \
+		perf record -g -o "$T/perf.mc$c" msgclient -i "$T/inv" -k "$c" -m "$MSGS" ${CONNS:+-C "$CONNS"} -q $MCARGS \
 			>"$T/mc$c.out" 2>"$T/mc$c.err" &
 	else
-		msgclient -i "$T/inv" -k "$c" -m "$MSGS" -C "$CONNS" -q $MCARGS >"$T/mc$c.out" 2>"$T/mc$c.err" &
+		msgclient -i "$T/inv" -k "$c" -m "$MSGS" ${CONNS:+-C "$CONNS"} -q $MCARGS >"$T/mc$c.out" 2>"$T/mc$c.err" &
 	fi
 	MC[$c]=$!
 	track "${MC[$c]}"

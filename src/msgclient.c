@@ -17,9 +17,10 @@
  * time). A user whose messages are all acked waits only for what its
  * friends send it: while other users here still send, it sleeps for half
  * the time its receive rate says it still needs (a heap by wake time), so
- * its polls take little from the senders; when none is left, at most
- * WAIT_END, spread so that they do not poll at once (the cell still applies
- * the other cells' messages, which polls would slow); when nothing has moved
+ * its polls take little from the senders; when none is left, they poll
+ * END_POLLS a second in all, each at least every -P and at most every
+ * WAIT_END, spread so that they do not poll at once (the cell still
+ * applies the other cells' messages, which polls would slow); when nothing has moved
  * for half of -t, every waiting user polls at once, and then at the short
  * pauses. A message to a cell that cellsrv said it cannot reach
  * is deferred and the next ones go on (the server parks them until
@@ -63,6 +64,7 @@
 #define POLL_QUIET  4           /* polls with nothing new before the pause doubles */
 #define WAIT_MAX    600.0       /* s: longest sleep of a user waiting only for receives */
 #define WAIT_END    10.0        /* s: that longest sleep once no user of this client sends */
+#define END_POLLS   2000.0      /* polls a second of those users, at most, from then on */
 /* ms between two looks at the sleeping users. Polls are -P (500 ms) apart,
  * so 50 ms late is nothing to them, while each tick wakes the process: at
  * 40 hosts on 2 cores, 40 clients ticking every 10 ms were 4,000 wakeups a
@@ -256,7 +258,7 @@ pop(struct fifo *q)
 static void waiting_end(void);
 
 /* u has nothing more to send: once no user here does, the users waiting
- * for receives sleep at most WAIT_END. */
+ * for receives sleep at most end_pause(). */
 static void
 all_acked(struct user *u)
 {
@@ -376,17 +378,28 @@ waiting_pop(void)
 	return top;
 }
 
-/* No user here sends any more: a waiting user wakes within WAIT_END, the
- * wakes spread over it (heap order is no order of uids or wakes), then
- * the heap is made again. */
+/* Once no user here sends: the longest sleep of a user waiting for
+ * receives, such that the waiting users poll END_POLLS a second in all;
+ * from -P to WAIT_END. */
+static double
+end_pause(void)
+{
+	double p = (double)waiting.n / END_POLLS;
+
+	return p < cfg.poll ? cfg.poll : p > WAIT_END ? WAIT_END : p;
+}
+
+/* No user here sends any more: a waiting user wakes within end_pause(),
+ * the wakes spread over it (heap order is no order of uids or wakes),
+ * then the heap is made again. */
 static void
 waiting_end(void)
 {
-	double t = cs_now();
+	double t = cs_now(), h = end_pause();
 	size_t i;
 
 	for (i = 0; i < waiting.n; i++) {
-		double w = t + WAIT_END * (double)(i + 1) / (double)waiting.n;
+		double w = t + h * (double)(i + 1) / (double)waiting.n;
 
 		if (waiting.u[i]->wake > w)
 			waiting.u[i]->wake = w;
@@ -422,9 +435,11 @@ static void
 sleep_user(struct user *u, double t)
 {
 	if (u->allacked) {
-		double p = wait_pause(u, t);
+		double p = wait_pause(u, t), e;
 
-		u->wake = t + (st.sending == 0 && p > WAIT_END ? WAIT_END : p);
+		if (st.sending == 0 && p > (e = end_pause()))
+			p = e;
+		u->wake = t + p;
 		waiting_push(u);
 		return;
 	}

@@ -18,11 +18,10 @@
  * friends send it: while other users here still send, it sleeps for half
  * the time its receive rate says it still needs (a heap by wake time), so
  * its polls take little from the senders; when none is left, they poll
- * END_POLLS a second in all, each at least every -P and at most every
- * WAIT_END, spread so that they do not poll at once (the cell still
- * applies the other cells' messages, which polls would slow); when nothing has moved
- * for half of -t, every waiting user polls at once, and then at the short
- * pauses. A message to a cell that cellsrv said it cannot reach
+ * about END_POLLS a second in all (each pause from -P to WAIT_END),
+ * spread so that they do not poll at once (the cell still applies the
+ * other cells' messages, which polls would slow); when nothing has moved
+ * for half of -t, every waiting user polls at once. A message to a cell that cellsrv said it cannot reach
  * is deferred and the next ones go on (the server parks them until
  * it is in); a user with nothing else to send waits in that cell's FIFO,
  * and one user at a time tries the cell again after Retry-After. */

@@ -21,10 +21,11 @@
  * about END_POLLS a second in all (each pause from -P to WAIT_END),
  * spread so that they do not poll at once (the cell still applies the
  * other cells' messages, which polls would slow); when nothing has moved
- * for half of -t, every waiting user polls at once. A message to a cell that cellsrv said it cannot reach
- * is deferred and the next ones go on (the server parks them until
- * it is in); a user with nothing else to send waits in that cell's FIFO,
- * and one user at a time tries the cell again after Retry-After. */
+ * for half of -t, every waiting user polls at once. A message to a cell
+ * that cellsrv said it cannot reach is deferred and the next ones go on
+ * (the server parks them until it is in); a user with nothing else to
+ * send waits in that cell's FIFO, and one user at a time tries the cell
+ * again after Retry-After. */
 #include <sys/resource.h>
 
 #include <err.h>
@@ -418,27 +419,23 @@ waiting_drain(void)
 /* How long u, all of its messages acked, sleeps before it polls for its
  * receives: half of what it still needs at its rate since it was fetched
  * (so the last polls come closer, and a rate that rises is caught), at
- * least -P, at most WAIT_MAX; with nothing received yet, half the time it
- * has waited. */
+ * least -P, at most WAIT_MAX, or end_pause() once no user here sends; with
+ * nothing received yet, half the time it has waited. */
 static double
 wait_pause(const struct user *u, double t)
 {
-	double dt = t - u->t0, p;
+	double dt = t - u->t0, p, max = st.sending > 0 ? WAIT_MAX : end_pause();
 	long long got = u->recv_id - u->r0;
 
 	p = got > 0 ? (double)(u->n - u->recv_id) * dt / (double)got / 2 : dt / 2;
-	return p < cfg.poll ? cfg.poll : p > WAIT_MAX ? WAIT_MAX : p;
+	return p < cfg.poll ? cfg.poll : p > max ? max : p;
 }
 
 static void
 sleep_user(struct user *u, double t)
 {
 	if (u->allacked) {
-		double p = wait_pause(u, t), e;
-
-		if (st.sending == 0 && p > (e = end_pause()))
-			p = e;
-		u->wake = t + p;
+		u->wake = t + wait_pause(u, t);
 		waiting_push(u);
 		return;
 	}

@@ -65,6 +65,7 @@
 #define WAIT_MAX    600.0       /* s: longest sleep of a user waiting only for receives */
 #define WAIT_END    10.0        /* s: that longest sleep once no user of this client sends */
 #define END_POLLS   2000.0      /* polls a second of those users, at most, from then on */
+#define POLL_SHARE  16.0        /* before: their polls, at most one request in this many */
 /* ms between two looks at the sleeping users. Polls are -P (500 ms) apart,
  * so 50 ms late is nothing to them, while each tick wakes the process: at
  * 40 hosts on 2 cores, 40 clients ticking every 10 ms were 4,000 wakeups a
@@ -182,6 +183,9 @@ static uint32_t          *scratch;
 static size_t             scratch_cap;
 static char               hosthdr[96];
 static double             t_start;
+/* users[0..begun-1] have begun (fetched, or their fetch under way); pump
+ * begins the next only when no begun user is ready to act. */
+static long long          begun;
 
 /* Per cell of the inventory: is it closed, a SEND to one of its users
  * answered 503 by cellsrv because it cannot reach the cell? Then only one
@@ -428,6 +432,15 @@ wait_pause(const struct user *u, double t)
 	long long got = u->recv_id - u->r0;
 
 	p = got > 0 ? (double)(u->n - u->recv_id) * dt / (double)got / 2 : dt / 2;
+	if (st.sending > 0 && t > t_start && st.requests > 0) {
+		/* While others send, these polls take at most 1/POLL_SHARE of
+		 * the requests: at the client's rate so far, waiting.n polls a
+		 * pause. */
+		double share = (double)waiting.n * POLL_SHARE * (t - t_start) / (double)st.requests;
+
+		if (p < share)
+			p = share;
+	}
 	return p < cfg.poll ? cfg.poll : p > max ? max : p;
 }
 
@@ -745,10 +758,15 @@ pump(void)
 {
 	double t = cs_now();
 
-	while (idle != NULL && ready.head != NULL) {
+	while (idle != NULL) {
 		struct conn *c = idle;
 		struct user *u = pop(&ready);
 
+		if (u == NULL) {
+			if (diag.active || begun == nusers)
+				break;
+			u = &users[begun++];
+		}
 		idle = c->link;
 		if (act(c, u, t) < 0) {
 			c->link = idle;
@@ -1353,7 +1371,6 @@ main(int argc, char *argv[])
 	for (i = 0; i < nusers; i++) {
 		users[i].uid = self->lo + i;
 		users[i].state = U_FETCH;
-		push(&ready, &users[i]);
 	}
 	for (i = 0; i < cfg.conns; i++) {
 		struct conn *c = &conns[i];

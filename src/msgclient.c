@@ -62,10 +62,10 @@
 #define RESEND_SLICE 16         /* re-sends before the counters are read again */
 #define POLL_LEVELS 3           /* poll pauses: -P, doubled up to twice */
 #define POLL_QUIET  4           /* polls with nothing new before the pause doubles */
-#define WAIT_MAX    600.0       /* s: longest sleep of a user waiting only for receives */
+#define WAIT_MAX    3600.0      /* s: longest sleep of a user waiting only for receives */
 #define WAIT_END    10.0        /* s: that longest sleep once no user of this client sends */
 #define END_POLLS   2000.0      /* polls a second of those users, at most, from then on */
-#define POLL_SHARE  16.0        /* before: their polls, at most one request in this many */
+#define POLL_SHARE  64.0        /* before: their polls, at most one request in this many */
 /* ms between two looks at the sleeping users. Polls are -P (500 ms) apart,
  * so 50 ms late is nothing to them, while each tick wakes the process: at
  * 40 hosts on 2 cores, 40 clients ticking every 10 ms were 4,000 wakeups a

@@ -65,12 +65,6 @@
 #define WAIT_MAX    3600.0      /* s: longest sleep of a user waiting only for receives */
 #define WAIT_END    10.0        /* s: that longest sleep once no user of this client sends */
 #define END_POLLS   2000.0      /* polls a second of those users, at most, from then on */
-/* Begun users kept ready to act, at least (while users are left to begin):
- * a user's turn comes once in about this many requests, long enough for
- * the ACK of its last message to another cell to be back (a message
- * acked out of order costs the server a set member, pa:U); few enough that
- * the users' keys stay in the cache at 1M users. */
-#define READY_MIN   1024
 #define POLL_SHARE  64.0        /* before: their polls, at most one request in this many */
 /* ms between two looks at the sleeping users. Polls are -P (500 ms) apart,
  * so 50 ms late is nothing to them, while each tick wakes the process: at
@@ -155,7 +149,6 @@ struct user {
 
 struct fifo {
 	struct user *head, *tail;
-	long long    n;
 };
 
 enum { R_USER, R_SEND, R_INBOX };
@@ -191,7 +184,7 @@ static size_t             scratch_cap;
 static char               hosthdr[96];
 static double             t_start;
 /* users[0..begun-1] have begun (fetched, or their fetch under way); pump
- * begins the next only when fewer than READY_MIN begun users are ready. */
+ * begins the next only when no begun user is ready to act. */
 static long long          begun;
 
 /* Per cell of the inventory: is it closed, a SEND to one of its users
@@ -238,10 +231,11 @@ push(struct fifo *q, struct user *u)
 	else
 		q->head = u;
 	q->tail = u;
-	q->n++;
 }
 
-/* A user just fetched goes first: it sends at once. */
+/* A user just fetched goes first: it sends at once, so the first SENDs
+ * need not wait for every user's fetch (250,000 of them, 25 s at 1M
+ * users); fetches and SENDs then take turns. */
 static void
 push_front(struct fifo *q, struct user *u)
 {
@@ -249,7 +243,6 @@ push_front(struct fifo *q, struct user *u)
 	q->head = u;
 	if (q->tail == NULL)
 		q->tail = u;
-	q->n++;
 }
 
 static struct user *
@@ -262,7 +255,6 @@ pop(struct fifo *q)
 		if (q->head == NULL)
 			q->tail = NULL;
 		u->link = NULL;
-		q->n--;
 	}
 	return u;
 }
@@ -768,12 +760,13 @@ pump(void)
 
 	while (idle != NULL) {
 		struct conn *c = idle;
-		struct user *u;
+		struct user *u = pop(&ready);
 
-		if (ready.n < READY_MIN && begun < nusers && !diag.active)
+		if (u == NULL) {
+			if (diag.active || begun == nusers)
+				break;
 			u = &users[begun++];
-		else if ((u = pop(&ready)) == NULL)
-			break;
+		}
 		idle = c->link;
 		if (act(c, u, t) < 0) {
 			c->link = idle;

@@ -11,13 +11,18 @@
  * client, leaving from the cell's own address), one request in flight on
  * each. Every user has at most one request in flight, so its messages reach
  * the server in id order and nothing is parked there in the normal case.
+ * Users begin (are fetched) in uid order, the next one only when a
+ * connection is free and no user already begun is ready to act: the
+ * client works on as few users as keep its connections busy, so at 1M
+ * users what a message touches is still in the cache (docs/rationale.md).
  * Users ready to act wait in a FIFO; users waiting for acks sleep and poll
  * GET /api/user/U, in one FIFO per poll pause (the pause doubles while
  * polls bring no ack; a constant delay per FIFO keeps each sorted by wake
  * time). A user whose messages are all acked waits only for what its
  * friends send it: while other users here still send, it sleeps for half
- * the time its receive rate says it still needs (a heap by wake time), so
- * its polls take little from the senders; when none is left, they poll
+ * the time its receive rate says it still needs (a heap by wake time), but
+ * long enough that such polls are at most one request in POLL_SHARE, so
+ * they take little from the senders; when none is left, they poll
  * about END_POLLS a second in all (each pause from -P to WAIT_END),
  * spread so that they do not poll at once (the cell still applies the
  * other cells' messages, which polls would slow); when nothing has moved
@@ -233,9 +238,7 @@ push(struct fifo *q, struct user *u)
 	q->tail = u;
 }
 
-/* A user just fetched goes first: it sends at once, so the first SENDs
- * need not wait for every user's fetch (250,000 of them, 25 s at 1M
- * users); fetches and SENDs then take turns. */
+/* A user just fetched goes first: it sends at once. */
 static void
 push_front(struct fifo *q, struct user *u)
 {

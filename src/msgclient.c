@@ -70,7 +70,7 @@
 #define WAIT_MAX    3600.0      /* s: longest sleep of a user waiting only for receives */
 #define WAIT_END    10.0        /* s: that longest sleep once no user of this client sends */
 #define END_POLLS   2000.0      /* polls a second of those users, at most, from then on */
-#define POLL_SHARE  64.0        /* before: their polls, at most one request in this many */
+#define POLL_SHARE  64.0        /* while others send: their polls, one request in this many at most */
 /* ms between two looks at the sleeping users. Polls are -P (500 ms) apart,
  * so 50 ms late is nothing to them, while each tick wakes the process: at
  * 40 hosts on 2 cores, 40 clients ticking every 10 ms were 4,000 wakeups a
@@ -431,11 +431,13 @@ waiting_drain(void)
 static double
 wait_pause(const struct user *u, double t)
 {
-	double dt = t - u->t0, p, max = st.sending > 0 ? WAIT_MAX : end_pause();
+	double dt = t - u->t0, p, max = WAIT_MAX;
 	long long got = u->recv_id - u->r0;
 
 	p = got > 0 ? (double)(u->n - u->recv_id) * dt / (double)got / 2 : dt / 2;
-	if (st.sending > 0 && t > t_start && st.requests > 0) {
+	if (st.sending == 0)
+		max = end_pause();
+	else if (st.requests > 0) {
 		/* While others send, these polls take at most 1/POLL_SHARE of
 		 * the requests: at the client's rate so far, waiting.n polls a
 		 * pause. */

@@ -157,16 +157,14 @@ do_serve() {
 # start_redis: redis-server on addr:PORT_REDIS with the AOF in redis/ (what
 # is there is loaded: a restart never wipes), waiting until it answers PONG:
 # up to -w s, and for as long as it is alive and still loading its AOF.
-# The AOF is rewritten when it has grown to 5 times its base (Redis's
-# default is 2): a rewrite forks and writes the whole dataset, and at 2 it
-# took 12% of the machine's CPU through a 1 M-user run
-# (docs/rationale.md#why-rewrite-the-aof-at-5-times-its-base).
+# Redis never starts a rewrite of its AOF itself: cellsrv does, one cell of
+# the machine at a time (start_cellsrv).
 start_redis() {
 	local i=0 pong
 	spawn redis log/redis.out "$REDIS_SERVER" --bind "$addr" --port $PORT_REDIS \
 		--dir "$PWD/redis" --logfile "$PWD/redis/redis.log" --daemonize no \
 		--appendonly yes --appendfsync "$fsync" --save '' --protected-mode no \
-		--auto-aof-rewrite-percentage 400
+		--auto-aof-rewrite-percentage 0
 	while :; do
 		pong=$("$REDIS_CLI" -h "$addr" -p $PORT_REDIS ping 2>/dev/null)
 		[ "$pong" = PONG ] && return 0
@@ -179,9 +177,14 @@ start_redis() {
 }
 
 # start_cellsrv: cellsrv for this cell, waiting (-w s) until /healthz says ok.
+# It starts its Redis's AOF rewrites (at 5 times the base: its -G default)
+# holding AOF_LOCK, so the cells of one machine rewrite one at a time: a
+# rewrite forks, and three at once took 6 GiB more than none
+# (docs/rationale.md#why-one-aof-rewrite-per-machine-at-a-time).
+AOF_LOCK=${TMPDIR:-/tmp}/cellstress-aof-rewrite.lock
 start_cellsrv() {
 	local i
-	spawn cellsrv log/cellsrv.log bin/cellsrv -i inventory -k "$cell"
+	spawn cellsrv log/cellsrv.log bin/cellsrv -i inventory -k "$cell" -A "$AOF_LOCK"
 	for i in $(seq $((waitsecs * 10))); do
 		healthz && return 0
 		alive cellsrv || die "cellsrv exited: $(lastlog log/cellsrv.log)"

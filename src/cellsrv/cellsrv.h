@@ -10,7 +10,8 @@
  *   reply.c    the answers, and the requests waiting for one
  *   metrics.c  the counters, SEND-to-ACK latency, /metrics, who answers
  *   node.c     the host's CPU, load and memory for /metrics
- *   info.c     what Redis says of itself (INFO) for /metrics */
+ *   info.c     what Redis says of itself (INFO) for /metrics
+ *   aof.c      when Redis rewrites its AOF: one cell of a machine at a time */
 #ifndef CELLSRV_H
 #define CELLSRV_H
 
@@ -49,6 +50,9 @@ extern struct config {
 	long long   window;      /* SEND ids above SendAckId; DLVs parked past si */
 	int         link_timeout; /* ms: a peer link silent this long is down */
 	int         verbose;     /* 0 quiet, 1 info, 2 debug */
+	const char *aof_lock;    /* the machine's AOF rewrite lock file, or NULL */
+	long long   aof_growth;  /* rewrite at this % growth over the base */
+	long long   aof_min_mb;  /* and this many MB of AOF at least */
 } cfg;
 
 extern struct inventory   inv;
@@ -244,5 +248,20 @@ void info_stop(void);
 /* Append what Redis said last (redis_memory_used_bytes, loading, AOF
  * status) to b; nothing before its first answer. */
 void info_text(struct evbuffer *b);
+
+/* The text after "key:" at a line start of INFO's text s, or NULL. */
+const char *info_value(const char *s, const char *key);
+
+/* aof.c */
+
+void aof_start(void);          /* open cfg.aof_lock (or exit); nothing without it */
+void aof_stop(void);           /* frees the lock */
+
+/* Decide on one INFO answer s: start a rewrite under the machine's lock,
+ * or free the lock when the rewrite is over. */
+void aof_info(const char *s);
+
+/* Append cellsrv_aof_* (rewrites started, lock held, waiting) to b. */
+void aof_text(struct evbuffer *b);
 
 #endif

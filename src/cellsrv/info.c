@@ -3,7 +3,8 @@
  * rewrite went well (redis_exporter's names). Asked with INFO every
  * INFO_SECS on cellsrv's own connection, also while Redis loads (when
  * no protocol call can be made), and never per scrape: a monitor scraping
- * fast costs Redis nothing more. */
+ * fast costs Redis nothing more. aof.c decides its rewrites on the same
+ * answers. */
 #include <err.h>
 #include <math.h>
 #include <stdlib.h>
@@ -26,9 +27,8 @@ static struct {
 	double used, rss, loading, aof_ok, rewrite_ok;
 } ri;
 
-/* The text after "key:" at a line start of INFO's text s, or NULL. */
-static const char *
-value_of(const char *s, const char *key)
+const char *
+info_value(const char *s, const char *key)
 {
 	size_t n = strlen(key);
 	const char *p = s;
@@ -45,7 +45,7 @@ value_of(const char *s, const char *key)
 static double
 field(const char *s, const char *key)
 {
-	const char *v = value_of(s, key);
+	const char *v = info_value(s, key);
 
 	return v ? strtod(v, NULL) : NAN;
 }
@@ -54,7 +54,7 @@ field(const char *s, const char *key)
 static double
 status(const char *s, const char *key)
 {
-	const char *v = value_of(s, key);
+	const char *v = info_value(s, key);
 
 	return v ? strncmp(v, "ok", 2) == 0 : NAN;
 }
@@ -75,6 +75,7 @@ on_info(redisAsyncContext *c, void *r, void *priv)
 	ri.rewrite_ok = status(rep->str, "aof_last_bgrewrite_status");
 	ri.at = cs_now();
 	ri.known = 1;
+	aof_info(rep->str);
 }
 
 static void

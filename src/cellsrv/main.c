@@ -32,6 +32,8 @@ static const struct config defaults = {
 	.window = 65536,
 	.link_timeout = 5000,
 	.verbose = 1,
+	.aof_growth = 400,
+	.aof_min_mb = 64,
 };
 
 struct inventory   inv;
@@ -65,9 +67,11 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: cellsrv -i inventory -k cell [-a addr=inventory] [-R redis_addr=addr] "
 	    "[-p http_port=%d] [-P peer_port=%d] [-r redis_port=%d] [-m max_inflight=%lld] "
-	    "[-b peer_buf_bytes=%lld] [-w send_window=%lld] [-t link_timeout_ms=%d] [-q | -v]\n",
+	    "[-b peer_buf_bytes=%lld] [-w send_window=%lld] [-t link_timeout_ms=%d] "
+	    "[-A aof_rewrite_lock [-G aof_growth_pct=%lld] [-M aof_min_mb=%lld]] [-q | -v]\n",
 	    defaults.http_port, defaults.peer_port, defaults.redis_port, defaults.max_inflight,
-	    defaults.peer_buf, defaults.window, defaults.link_timeout);
+	    defaults.peer_buf, defaults.window, defaults.link_timeout, defaults.aof_growth,
+	    defaults.aof_min_mb);
 	exit(status);
 }
 
@@ -79,12 +83,15 @@ main(int argc, char *argv[])
 	int ch;
 
 	cfg = defaults;
-	while ((ch = getopt_long(argc, argv, "a:b:hi:k:m:P:p:qR:r:t:vw:", cs_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "A:a:b:G:hi:k:M:m:P:p:qR:r:t:vw:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'A': cfg.aof_lock = optarg; break;
 		case 'a': cfg.addr = optarg; break;
 		case 'b': cfg.peer_buf = cs_optnum(ch, optarg, 4096, 1LL << 34); break;
+		case 'G': cfg.aof_growth = cs_optnum(ch, optarg, 1, 100000); break;
 		case 'i': cfg.inventory = optarg; break;
 		case 'k': cfg.cell = cs_optnum(ch, optarg, 1, 100000); break;
+		case 'M': cfg.aof_min_mb = cs_optnum(ch, optarg, 0, 1 << 30); break;
 		case 'm': cfg.max_inflight = cs_optnum(ch, optarg, 2, 1 << 20); break;
 		case 'P': cfg.peer_port = (int)cs_optnum(ch, optarg, 1, 65535); break;
 		case 'p': cfg.http_port = (int)cs_optnum(ch, optarg, 1, 65535); break;
@@ -120,6 +127,7 @@ main(int argc, char *argv[])
 		errx(1, "event_base_new failed");
 	event_config_free(evcfg);
 
+	aof_start();
 	metrics_start();
 	http_start();
 	pin_listen();
@@ -141,6 +149,7 @@ main(int argc, char *argv[])
 	 * flight, are answered 503 while the HTTP server is still there. */
 	redis_ready = 0;
 	info_stop();
+	aof_stop();
 	send_stop();
 	redis_stop();
 	pin_stop();

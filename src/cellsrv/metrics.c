@@ -188,4 +188,5 @@ metrics_text(struct evbuffer *b)
 	    (double)ru.ru_maxrss * 1024);
 	node_text(b);
 	info_text(b);
+	aof_text(b);
 }

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -78,13 +77,13 @@ on_rewrite(redisAsyncContext *c, void *r, void *priv)
 	}
 }
 
-/* The number after "key:" at a line start of INFO's text s, or NAN. */
-static double
-field(const char *s, const char *key)
+/* A due rewrite no longer waits for the lock: count the time it did. */
+static void
+wait_over(void)
 {
-	const char *v = info_value(s, key);
-
-	return v ? strtod(v, NULL) : NAN;
+	if (waiting)
+		waited_s += cs_now() - since;
+	waiting = 0;
 }
 
 void
@@ -96,22 +95,20 @@ aof_info(const char *s)
 
 	if (lockfd == -1 || asked)
 		return;
-	busy = field(s, "aof_rewrite_in_progress") == 1 || field(s, "aof_rewrite_scheduled") == 1;
+	busy = info_field(s, "aof_rewrite_in_progress") == 1 || info_field(s, "aof_rewrite_scheduled") == 1;
 	if (held) {
 		if (!busy)
 			let_go("done");
 		return;
 	}
-	cur = field(s, "aof_current_size");
-	base_sz = field(s, "aof_base_size");
+	cur = info_field(s, "aof_current_size");
+	base_sz = info_field(s, "aof_base_size");
 	if (base_sz < 1)                 /* as Redis: no base yet counts as 1 byte */
 		base_sz = 1;
-	if (busy || field(s, "aof_enabled") != 1 || field(s, "loading") != 0 || isnan(cur) ||
+	if (busy || info_field(s, "aof_enabled") != 1 || info_field(s, "loading") != 0 || isnan(cur) ||
 	    isnan(base_sz) || cur <= cfg.aof_min_mb * 1048576.0 ||
 	    cur < base_sz * (100 + cfg.aof_growth) / 100) {
-		if (waiting)
-			waited_s += cs_now() - since;
-		waiting = 0;
+		wait_over();
 		return;
 	}
 	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
@@ -129,9 +126,7 @@ aof_info(const char *s)
 		flock(lockfd, LOCK_UN);
 		return;
 	}
-	if (waiting)
-		waited_s += cs_now() - since;
-	waiting = 0;
+	wait_over();
 	held = asked = 1;
 	since = cs_now();
 	started++;

@@ -249,8 +249,8 @@ void info_stop(void);
  * status) to b; nothing before its first answer. */
 void info_text(struct evbuffer *b);
 
-/* The text after "key:" at a line start of INFO's text s, or NULL. */
-const char *info_value(const char *s, const char *key);
+/* The number after "key:" at a line start of INFO's text s, NAN when absent. */
+double info_field(const char *s, const char *key);
 
 /* aof.c */
 

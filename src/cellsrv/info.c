@@ -27,8 +27,9 @@ static struct {
 	double used, rss, loading, aof_ok, rewrite_ok;
 } ri;
 
-const char *
-info_value(const char *s, const char *key)
+/* The text after "key:" at a line start of INFO's text s, or NULL. */
+static const char *
+value_of(const char *s, const char *key)
 {
 	size_t n = strlen(key);
 	const char *p = s;
@@ -41,11 +42,10 @@ info_value(const char *s, const char *key)
 	return NULL;
 }
 
-/* A number of INFO, NAN when absent. */
-static double
-field(const char *s, const char *key)
+double
+info_field(const char *s, const char *key)
 {
-	const char *v = info_value(s, key);
+	const char *v = value_of(s, key);
 
 	return v ? strtod(v, NULL) : NAN;
 }
@@ -54,7 +54,7 @@ field(const char *s, const char *key)
 static double
 status(const char *s, const char *key)
 {
-	const char *v = info_value(s, key);
+	const char *v = value_of(s, key);
 
 	return v ? strncmp(v, "ok", 2) == 0 : NAN;
 }
@@ -68,9 +68,9 @@ on_info(redisAsyncContext *c, void *r, void *priv)
 	asked = 0;
 	if (rep == NULL || (rep->type != REDIS_REPLY_STRING))
 		return;
-	ri.used = field(rep->str, "used_memory");
-	ri.rss = field(rep->str, "used_memory_rss");
-	ri.loading = field(rep->str, "loading");
+	ri.used = info_field(rep->str, "used_memory");
+	ri.rss = info_field(rep->str, "used_memory_rss");
+	ri.loading = info_field(rep->str, "loading");
 	ri.aof_ok = status(rep->str, "aof_last_write_status");
 	ri.rewrite_ok = status(rep->str, "aof_last_bgrewrite_status");
 	ri.at = cs_now();

@@ -12,6 +12,14 @@ ALL_CFLAGS  = $(WARN) $(CFLAGS) -Isrc/lib $(PC_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS        = $(PC_LIBS) -lm
 
+# cellsrv and msgclient allocate per request and per message: with jemalloc
+# (Redis's own allocator) 1,000,000 users ran 35,159 msgs/s at 53 us of CPU
+# per message against 30,276 at 63 us with glibc's malloc (performance.md,
+# "jemalloc"). ASan brings its own malloc, so SANITIZE=1 keeps glibc's.
+ifneq ($(SANITIZE),1)
+$(BIN)/cellsrv $(BIN)/msgclient: LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null) $(LIBS)
+endif
+
 TOOL_SRC  = $(sort $(wildcard src/*.c))
 TOOL_DIRS = $(filter-out lib,$(patsubst src/%/,%,$(sort $(dir $(wildcard src/*/*.c)))))
 DIR_SRC   = $(sort $(foreach d,$(TOOL_DIRS),$(wildcard src/$d/*.c)))

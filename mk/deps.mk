@@ -7,7 +7,8 @@
 
 # pkg-config module : Debian package
 DEPS_PC   = hiredis:libhiredis-dev libevent:libevent-dev jansson:libjansson-dev \
-            libcurl:libcurl4-openssl-dev libcrypto:libssl-dev libxml-2.0:libxml2-dev
+            libcurl:libcurl4-openssl-dev libcrypto:libssl-dev libxml-2.0:libxml2-dev \
+            jemalloc:libjemalloc-dev
 # program : Debian package
 DEPS_PROG = pkg-config:pkg-config cc:gcc git:git redis-server:redis-server redis-cli:redis-tools \
             ssh:openssh-client scp:openssh-client sshd:openssh-server ssh-keygen:openssh-client \

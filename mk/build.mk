@@ -10,14 +10,16 @@ PC_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 ALL_CFLAGS  = $(WARN) $(CFLAGS) -Isrc/lib $(PC_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
-LIBS        = $(PC_LIBS) -lm
+LIBS        = $(ALLOC_LIBS) $(PC_LIBS) -lm
 
-# cellsrv and msgclient allocate per request and per message: with jemalloc
-# (Redis's own allocator) 1,000,000 users ran 35,159 msgs/s at 53 us of CPU
-# per message against 30,276 at 63 us with glibc's malloc (performance.md,
-# "jemalloc"). ASan brings its own malloc, so SANITIZE=1 keeps glibc's.
+# cellsrv and msgclient allocate per request and per message, and link
+# jemalloc, Redis's own allocator: the seed's whole run took 4,145 s at 52 us
+# of CPU per message, against 5,295 s at 66 us with glibc's malloc
+# (docs/rationale.md#why-jemalloc). ASan brings its own malloc, so
+# SANITIZE=1 keeps glibc's. Expanded at link time, as PC_LIBS is: on a
+# fresh machine mk/deps.sh installs libjemalloc-dev after make has read this.
 ifneq ($(SANITIZE),1)
-$(BIN)/cellsrv $(BIN)/msgclient: LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null) $(LIBS)
+$(BIN)/cellsrv $(BIN)/msgclient: ALLOC_LIBS = $(shell pkg-config --libs jemalloc 2>/dev/null)
 endif
 
 TOOL_SRC  = $(sort $(wildcard src/*.c))

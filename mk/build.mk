@@ -13,9 +13,8 @@ ALL_LDFLAGS = $(LDFLAGS) -Wl,--as-needed
 LIBS        = $(ALLOC_LIBS) $(PC_LIBS) -lm
 
 # cellsrv and msgclient allocate per request and per message, and link
-# jemalloc, Redis's own allocator: the seed's whole run took 4,145 s at 52 us
-# of CPU per message, against 5,295 s at 66 us with glibc's malloc
-# (docs/rationale.md#why-jemalloc). ASan brings its own malloc, so
+# jemalloc, Redis's own allocator (why, and what it gains:
+# docs/rationale.md#why-jemalloc). ASan brings its own malloc, so
 # SANITIZE=1 keeps glibc's. Expanded at link time, as PC_LIBS is: on a
 # fresh machine mk/deps.sh installs libjemalloc-dev after make has read this.
 ifneq ($(SANITIZE),1)

@@ -3,8 +3,9 @@
 # redis-cli and lib/ with every shared library they need except glibc's
 # (mk/runtime.mk, cs-runtime). A whole cycle over TRANSPORT=ssh with 2 hosts
 # at 127.0.7.81-82: the hosts run the shipped copies with their libraries
-# from bin/lib (cellsrv's jemalloc too), cs-runtime's ldd check passes on each host's bin/ and fails
-# for a runtime missing a library; check passes; destroy leaves nothing.
+# from bin/lib (cellsrv's jemalloc too), cs-runtime's ldd check passes on
+# each host's bin/ and fails for a runtime missing a library; check passes;
+# destroy leaves nothing.
 # Deploy ships build/runtime.tar.gz, built once for all hosts (one build,
 # same inode and mtime across deploys) and deterministic (a rebuild from
 # tools with other mtimes gives the same bytes).
@@ -70,7 +71,8 @@ for h in h01 h02; do
 			"" "$h: $n maps $(grep -c "^$H/bin/lib/" "$T/maps") libraries from bin/lib, the others are glibc's"
 	done
 	# cellsrv allocates with jemalloc (mk/build.mk), shipped like the rest.
-	ok "$(grep -qxF "$H/bin/lib/libjemalloc.so.2" "$T/maps"; echo $?)" "$h: cellsrv runs on the shipped jemalloc"
+	ok "$(grep -qF " $H/bin/lib/libjemalloc.so.2" "/proc/$(cat "$H/pid/cellsrv.pid")/maps"; echo $?)" \
+		"$h: cellsrv runs on the shipped jemalloc"
 	run cs-runtime check "$H/bin"
 	ok "$rc" "$h: cs-runtime check: every shipped ELF finds its libraries in bin/lib or glibc"
 	[ "$rc" = 0 ] || diag "$(head -n 3 "$T/err")"

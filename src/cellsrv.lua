@@ -16,6 +16,14 @@
 -- idempotent: a repeated DLV or ACK changes nothing and a repeated DLV is
 -- acknowledged again, so re-sending is always safe.
 --
+-- A message touches few keys, since every key is a lookup in a dict of
+-- millions at a million users: the pair sequences are fields of the user
+-- records (">F", "<F"), and the record's Parked field counts what waits in
+-- ps:U, pd:U and pa:U, so those keys, nearly always absent, are looked up
+-- only when it is not 0. A record without Parked (written by hand, or by an
+-- older loader) is served as well: every parked key is looked up, and the
+-- count is not kept.
+--
 -- Keys of other users than the caller's are derived here (a cell is one
 -- stand-alone redis-server, not a cluster), so calls pass numkeys 0.
 
@@ -36,47 +44,67 @@ end
 -- ACK(u, k) at u's cell: advance SendAckId over contiguous acked ids.
 local function ack_step(u, k)
 	local uk = 'u:' .. u
-	local h = call('HMGET', uk, 'SendId', 'SendAckId')
+	local h = call('HMGET', uk, 'SendId', 'SendAckId', 'Parked')
 	if not h[1] then return false end
-	local s, a = tonumber(h[1]), tonumber(h[2])
+	local s, a, np = tonumber(h[1]), tonumber(h[2]), tonumber(h[3])
 	if k > s then return false end          -- never sent: ignore
 	if k <= a then return false end
 	local pk = 'pa:' .. u
 	if k ~= a + 1 then
 		if call('SADD', pk, k) == 0 then return false end
+		if np then call('HSET', uk, 'Parked', fmt('%d', np + 1)) end
 	else
 		a = k
-		while call('SREM', pk, a + 1) == 1 do a = a + 1 end
-		call('HSET', uk, 'SendAckId', a)
+		if np ~= 0 then
+			while call('SREM', pk, a + 1) == 1 do
+				a = a + 1
+				if np then np = np - 1 end
+			end
+		end
+		if np and np ~= tonumber(h[3]) then
+			call('HSET', uk, 'SendAckId', fmt('%d', a), 'Parked', fmt('%d', np))
+		else
+			call('HSET', uk, 'SendAckId', fmt('%d', a))
+		end
 	end
 	st[3] = st[3] + 1
 	return true
 end
 
 -- DLV(u -> f, seq, k, body) at f's cell: deliver in pair order, ACK each.
--- A DLV above si+1 is parked, but only up to si+window: the DLVs of the pair
--- between si and seq are all un-acked, and send_one accepts no id beyond
--- SendAckId+window (WINDOW), so a legitimate seq is at most si+window. One
--- farther (a buggy or hostile peer, a sender with a larger -w) is dropped
--- and counted, so pd:f stays bounded;
--- dropping a DLV is safe: the client re-sends every id above SendAckId and a
--- re-sent SEND re-forwards the DLV, parked once the gap has closed enough.
+-- A DLV above the pair's in-seq "<u"+1 is parked, but only up to
+-- "<u"+window: the DLVs of the pair between "<u" and seq are all un-acked,
+-- and send_one accepts no id beyond SendAckId+window (WINDOW), so a
+-- legitimate seq is at most "<u"+window. One farther (a buggy or hostile
+-- peer, a sender with a larger -w) is dropped and counted, so pd:f stays
+-- bounded; dropping a DLV is safe: the client re-sends every id above
+-- SendAckId and a re-sent SEND re-forwards the DLV, parked once the gap has
+-- closed enough. A DLV to an unknown user, from a non-friend or to a record
+-- whose ReceiveId is no number is ignored.
 local function dlv_step(u, f, seq, k, body)
-	if call('SISMEMBER', 'f:' .. f, u) == 0 then return end
-	local sk = 'si:' .. f
-	local cur = tonumber(call('HGET', sk, u)) or 0
+	local fk, iu = 'u:' .. f, '<' .. u
+	local h = call('HMGET', fk, iu, 'ReceiveId', 'Parked')
+	local r = tonumber(h[2])
+	if not r then return end
+	local cur = tonumber(h[1])
+	if not cur then                          -- the pair's first DLV here
+		if call('SISMEMBER', 'f:' .. f, u) == 0 then return end
+		cur = 0
+	end
 	if seq <= cur then                       -- duplicate: ACK again
 		st[4] = st[4] + 1
 		qn = qn + 1; queue[qn] = {'A', u, f, k}
 		return
 	end
-	local pk = 'pd:' .. f
+	local np, pk = tonumber(h[3]), 'pd:' .. f
 	if seq > cur + 1 then                    -- gap: park it
 		if seq - cur > park_max then         -- too far ahead: drop
 			st[5] = st[5] + 1
 			return
 		end
-		call('HSETNX', pk, u .. ':' .. seq, k .. ' ' .. body)
+		if call('HSETNX', pk, u .. ':' .. seq, k .. ' ' .. body) == 1 and np then
+			call('HSET', fk, 'Parked', fmt('%d', np + 1))
+		end
 		return
 	end
 	local ik, n = 'i:' .. f, 0
@@ -85,15 +113,21 @@ local function dlv_step(u, f, seq, k, body)
 		n = n + 1
 		call('RPUSH', ik, u .. ' ' .. cur .. ' ' .. k .. ' ' .. body)
 		qn = qn + 1; queue[qn] = {'A', u, f, k}
+		if np == 0 then break end
 		local pf = u .. ':' .. (cur + 1)
 		local p = call('HGET', pk, pf)
 		if not p then break end
 		call('HDEL', pk, pf)
+		if np then np = np - 1 end
 		k, body = string.match(p, '^(%d+) (.*)$')
 		k = tonumber(k)
 	end
-	call('HSET', sk, u, cur)
-	call('HINCRBY', 'u:' .. f, 'ReceiveId', n)
+	if np and np ~= tonumber(h[3]) then
+		call('HSET', fk, iu, fmt('%d', cur), 'ReceiveId', fmt('%d', r + n),
+		    'Parked', fmt('%d', np))
+	else
+		call('HSET', fk, iu, fmt('%d', cur), 'ReceiveId', fmt('%d', r + n))
+	end
 	st[2] = st[2] + n
 end
 
@@ -130,38 +164,63 @@ end
 -- K+1, K+2, ... With the receiver in this cell, DLV and ACK are applied here
 -- too, cheaper than the general steps: a pair of local users is always in
 -- order (both pair sequences advance in this same call), and U's counters
--- are kept in Lua and written once. About 10 Redis calls per message.
-local function accept(u, f, body, s, a, rcv)
-	local uk, ok, sok, psk = 'u:' .. u, 'o:' .. u, 'so:' .. u, 'ps:' .. u
-	local a0, nacc, nloc = a, 0, 0
+-- are kept in Lua and written once. fseq is the pair sequence U->F so far,
+-- np U's Parked count (nil: not kept). With nothing parked, 3 Redis calls
+-- for a receiver in another cell, 6 for one in this cell.
+local function accept(u, f, body, s, a, rcv, fseq, np)
+	local uk, ok = 'u:' .. u, 'o:' .. u
+	local a0, np0, nacc, nloc = a, np, 0, 0
 	local r = {'acc', 0, 0, rcv, 0, 0, 0, 0}
+	local seqs = {[f] = fseq}          -- pair sequences out, by friend
 	-- Numbers become strings once each: every conversion is a sprintf.
 	while true do
 		s = s + 1
 		local ss = fmt('%d', s)
-		local seq = fmt('%d', call('HINCRBY', sok, f, '1'))
+		local q = seqs[f]
+		if not q then q = tonumber(call('HGET', uk, '>' .. f)) or 0 end
+		seqs[f] = q + 1
+		local seq = fmt('%d', q + 1)
 		call('RPUSH', ok, f .. ' ' .. seq .. ' ' .. body)
 		nacc = nacc + 1
 		if is_local(f) then
-			call('HINCRBY', 'si:' .. f, u, '1')
+			local fk = 'u:' .. f
+			call('HINCRBY', fk, '<' .. u, '1')
 			call('RPUSH', 'i:' .. f, u .. ' ' .. seq .. ' ' .. ss .. ' ' .. body)
-			call('HINCRBY', 'u:' .. f, 'ReceiveId', '1')
-			if s == a + 1 then a = s else call('SADD', 'pa:' .. u, ss) end
+			call('HINCRBY', fk, 'ReceiveId', '1')
+			if s == a + 1 then
+				a = s
+			elseif call('SADD', 'pa:' .. u, ss) == 1 and np then
+				np = np + 1
+			end
 			nloc = nloc + 1
 		else
 			r[#r + 1] = 'D ' .. u .. ' ' .. f .. ' ' .. seq .. ' ' .. ss .. ' ' .. body
 		end
+		if np == 0 then break end
 		local nk = fmt('%d', s + 1)
+		local psk = 'ps:' .. u
 		local p = call('HGET', psk, nk)
 		if not p then break end
 		call('HDEL', psk, nk)
+		if np then np = np - 1 end
 		f, body = string.match(p, '^(%d+) (.*)$')
 	end
-	if a > a0 then
+	if a > a0 and np ~= 0 then
 		local pk = 'pa:' .. u
-		while call('SREM', pk, fmt('%d', a + 1)) == 1 do a = a + 1 end
+		while call('SREM', pk, fmt('%d', a + 1)) == 1 do
+			a = a + 1
+			if np then np = np - 1 end
+		end
 	end
-	call('HSET', uk, 'SendId', fmt('%d', s), 'SendAckId', fmt('%d', a))
+	if nacc == 1 and np == np0 then             -- the usual: one HSET
+		call('HSET', uk, 'SendId', fmt('%d', s), 'SendAckId', fmt('%d', a),
+		    '>' .. f, fmt('%d', seqs[f]))
+	else
+		local w = {'HSET', uk, 'SendId', fmt('%d', s), 'SendAckId', fmt('%d', a)}
+		if np and np ~= np0 then w[#w + 1] = 'Parked'; w[#w + 1] = fmt('%d', np) end
+		for g, q in pairs(seqs) do w[#w + 1] = '>' .. g; w[#w + 1] = fmt('%d', q) end
+		call(unpack(w))
+	end
 	r[2], r[3], r[5], r[6], r[7] = s, a, nacc, nloc, nloc
 	return r
 end
@@ -178,14 +237,15 @@ local function send_one(window, u, f, k, body)
 		return {'BADID message id must be a positive integer'}
 	end
 	local uk = 'u:' .. u
-	local h = call('HMGET', uk, 'SendId', 'SendAckId', 'ReceiveId')
+	local h = call('HMGET', uk, 'SendId', 'SendAckId', 'ReceiveId', '>' .. f, 'Parked')
 	if not h[1] then return {'NOUSER unknown user'} end
-	local s, a = tonumber(h[1]), tonumber(h[2])
-	if not s or not a or not tonumber(h[3]) then
+	local s, a, fseq = tonumber(h[1]), tonumber(h[2]), tonumber(h[4])
+	if not s or not a or not tonumber(h[3]) or (h[4] and not fseq) then
 		-- checked before any write: a step must not stop half done
 		return {'BADRECORD user record with a counter that is no number'}
 	end
-	if call('SISMEMBER', 'f:' .. u, f) == 0 then
+	-- A pair sequence exists only for a friend.
+	if not fseq and call('SISMEMBER', 'f:' .. u, f) == 0 then
 		return {'NOTFRIEND not a friend'}
 	end
 	-- In order or not, no K beyond the window: it bounds what a client can
@@ -195,7 +255,7 @@ local function send_one(window, u, f, k, body)
 		return {'WINDOW message id too far above SendAckId'}
 	end
 	if k == s + 1 then
-		return accept(u, f, body, s, a, tonumber(h[3]))
+		return accept(u, f, body, s, a, tonumber(h[3]), fseq or 0, tonumber(h[5]))
 	end
 	local status = 'park'
 	queue, qh, qn, out, st = {}, 1, 0, {}, {0, 0, 0, 0, 0}
@@ -219,6 +279,8 @@ local function send_one(window, u, f, k, body)
 		local p = call('HGET', psk, k)
 		if p == false then
 			call('HSET', psk, k, f .. ' ' .. body)
+			local np = tonumber(h[5])
+			if np then call('HSET', uk, 'Parked', fmt('%d', np + 1)) end
 		elseif p ~= f .. ' ' .. body then
 			return {'CONFLICT message id accepted with another friend or body'}
 		end
@@ -294,13 +356,15 @@ local function cs_user(_, args)
 	call = redis.call
 	local u = args[1]
 	local h = call('HMGET', 'u:' .. u, 'SendId', 'SendAckId', 'ReceiveId',
-	    'ClientReceiveId')
+	    'ClientReceiveId', 'Parked')
 	if not h[1] then return redis.error_reply('NOUSER unknown user') end
 	local f = call('SMEMBERS', 'f:' .. u)
 	local r = {tonumber(h[1]), tonumber(h[2]), tonumber(h[3]), tonumber(h[4]) or 0, #f}
 	for i = 1, #f do r[#r + 1] = f[i] end
-	local a = call('SMEMBERS', 'pa:' .. u)
-	for i = 1, #a do r[#r + 1] = a[i] end
+	if tonumber(h[5]) ~= 0 then
+		local a = call('SMEMBERS', 'pa:' .. u)
+		for i = 1, #a do r[#r + 1] = a[i] end
+	end
 	return r
 end
 

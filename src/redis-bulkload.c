@@ -76,8 +76,9 @@ static struct config {
 /* What cfg starts as, and what usage() shows. */
 static const struct config defaults = { "127.0.0.1", PORT_REDIS, 0, MODE_RESP, WRITE_RESTORE, 0 };
 
-static const char *fields[4] = {
-	FIELD_SEND_ID, FIELD_SEND_ACK_ID, FIELD_RECEIVE_ID, FIELD_CLIENT_RECEIVE_ID
+static const char *fields[NFIELDS] = {
+	FIELD_SEND_ID, FIELD_SEND_ACK_ID, FIELD_RECEIVE_ID, FIELD_CLIENT_RECEIVE_ID,
+	FIELD_PARKED
 };
 
 /* The input, sorted by (uid, fid): user i is uid[i] with the relations
@@ -250,8 +251,8 @@ check_reply(const redisReply *r, struct pend p)
 		    kind_name(p.kind), u, r->str);
 	switch (p.kind) {
 	case K_HSET:
-		if (r->type != REDIS_REPLY_INTEGER || r->integer != 4)
-			why = "did not create the 4 counters of a new user";
+		if (r->type != REDIS_REPLY_INTEGER || r->integer != NFIELDS)
+			why = "did not create every counter of a new user";
 		break;
 	case K_HSETNX:
 		if (r->type != REDIS_REPLY_INTEGER)
@@ -617,13 +618,13 @@ user_commands(uint32_t i, int phase)
 	if (fresh) {
 		argv[0] = "HSET", len[0] = 4;
 		argv[1] = ukey, len[1] = ulen;
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < NFIELDS; k++) {
 			argv[2 + 2 * k] = fields[k], len[2 + 2 * k] = strlen(fields[k]);
 			argv[3 + 2 * k] = "0", len[3 + 2 * k] = 1;
 		}
-		command(10, argv, len, i, K_HSET);
+		command(2 + 2 * NFIELDS, argv, len, i, K_HSET);
 	} else
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < NFIELDS; k++) {
 			argv[0] = "HSETNX", len[0] = 6;
 			argv[1] = ukey, len[1] = ulen;
 			argv[2] = fields[k], len[2] = strlen(fields[k]);
@@ -701,11 +702,11 @@ make_template(void)
 	redisReply *r;
 
 	snprintf(key, sizeof key, "redis-bulkload:template:%ld", (long)getpid());
-	r = redisCommand(cn.c, "HSET %s %s 0 %s 0 %s 0 %s 0", key, fields[0], fields[1],
-	    fields[2], fields[3]);
+	r = redisCommand(cn.c, "HSET %s %s 0 %s 0 %s 0 %s 0 %s 0", key, fields[0], fields[1],
+	    fields[2], fields[3], fields[4]);
 	if (r == NULL)
 		lost("HSET");
-	if (r->type != REDIS_REPLY_INTEGER || r->integer != 4)
+	if (r->type != REDIS_REPLY_INTEGER || r->integer != NFIELDS)
 		errx(1, "%s:%d: HSET of the template hash failed%s%s", cfg.host, cfg.port,
 		    r->type == REDIS_REPLY_ERROR ? ": " : "", r->type == REDIS_REPLY_ERROR ? r->str : "");
 	freeReplyObject(r);

@@ -41,8 +41,8 @@ is "$rc" 0 "bulkload of one cell exits 0"
 summary_ok 1000 "$R"; ok $? "summary: users=1000 relations=$R seconds=T ($(cat "$T/out"))"
 dump >"$T/dump"
 cmp -s "$T/dump" "$T/c2.sorted"; ok $? "redis-cli reads back exactly the input relations"
-is "$(counters)" "1000 users, fields ClientReceiveId=1000,ReceiveId=1000,SendAckId=1000,SendId=1000, values 0" \
-	"every user has the four counters at 0"
+is "$(counters)" "1000 users, fields ClientReceiveId=1000,Parked=1000,ReceiveId=1000,SendAckId=1000,SendId=1000, values 0" \
+	"every user has the five counters at 0"
 is "$(rcli DBSIZE)" 2000 "nothing but u:U and f:U keys"
 
 # Every pipeline (-m) and write command set (-w) writes the same.
@@ -52,8 +52,8 @@ for mw in "resp sadd" "hiredis restore" "hiredis sadd"; do
 	run $B -h $A -p $P -m $1 -w $2 <"$T/c2"
 	summary_ok 1000 "$R"; ok $? "-m $1 -w $2 exits 0 and prints the summary"
 	dump | cmp -s - "$T/c2.sorted"; ok $? "-m $1 -w $2: redis-cli reads back exactly the input"
-	is "$(counters)" "1000 users, fields ClientReceiveId=1000,ReceiveId=1000,SendAckId=1000,SendId=1000, values 0" \
-		"-m $1 -w $2: every user has the four counters at 0"
+	is "$(counters)" "1000 users, fields ClientReceiveId=1000,Parked=1000,ReceiveId=1000,SendAckId=1000,SendId=1000, values 0" \
+		"-m $1 -w $2: every user has the five counters at 0"
 done
 # Friend ids above 32767 (32-bit intsets) and sets of 549 members (stored as
 # hash tables by Redis: more than 512), with RESTORE payloads.

@@ -9,8 +9,6 @@
 #define KEY_FRIENDS   "f:%lld"
 #define KEY_OUTBOX    "o:%lld"
 #define KEY_INBOX     "i:%lld"
-#define KEY_SEQ_OUT   "so:%lld"
-#define KEY_SEQ_IN    "si:%lld"
 #define KEY_PARK_SEND "ps:%lld"
 #define KEY_PARK_DLV  "pd:%lld"
 #define KEY_PARK_ACK  "pa:%lld"
@@ -19,6 +17,10 @@
 #define FIELD_SEND_ACK_ID       "SendAckId"
 #define FIELD_RECEIVE_ID        "ReceiveId"
 #define FIELD_CLIENT_RECEIVE_ID "ClientReceiveId"
+#define FIELD_PARKED            "Parked"    /* entries of ps:, pd:, pa: */
+#define NFIELDS                 5           /* the fields above, all 0 at load */
+/* Also in u:U, written by cellsrv.lua only: ">F" and "<F", the pair
+ * sequences U->F and F->U. */
 
 #include "host.h"               /* MSG_BODY_MAX, the ports */
 

@@ -22,14 +22,13 @@ fill() {
 		for u in 1 2 3 4; do
 			n=0
 			for f in ${FR[$u]}; do n=$((n + MSGS)); done
-			echo "HSET u:$u SendId $n SendAckId $n ReceiveId $n ClientReceiveId 0"
+			echo "HSET u:$u SendId $n SendAckId $n ReceiveId $n ClientReceiveId 0 Parked 0"
 			echo "SADD f:$u ${FR[$u]}"
 			for j in $(seq $MSGS); do
 				for f in ${FR[$u]}; do
 					echo "RPUSH o:$u \"$f $j $u-$f-$j\""
 					echo "RPUSH i:$u \"$f $j $((j * 10 + f)) $f-$u-$j\""
-					echo "HSET so:$u $f $j"
-					echo "HSET si:$u $f $j"
+					echo "HSET u:$u >$f $j <$f $j"
 				done
 			done
 		done

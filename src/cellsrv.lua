@@ -138,8 +138,11 @@ local function run_queue()
 		queue[qh] = nil
 		qh = qh + 1
 		if q[1] == 'D' then
+			-- (a re-sent SEND's DLV) A pair within this cell was delivered
+			-- in the call that accepted it: a duplicate, acknowledged again.
 			if is_local(q[3]) then
-				dlv_step(q[2], q[3], q[4], q[5], q[6])
+				st[4] = st[4] + 1
+				qn = qn + 1; queue[qn] = {'A', q[2], q[3], q[5]}
 			else
 				out[#out + 1] = 'D ' .. q[2] .. ' ' .. q[3] .. ' ' .. q[4] ..
 				    ' ' .. q[5] .. ' ' .. q[6]
@@ -163,10 +166,11 @@ end
 -- The hot path of cs_send: K = SendId+1 is accepted, then every parked
 -- K+1, K+2, ... With the receiver in this cell, DLV and ACK are applied here
 -- too, cheaper than the general steps: a pair of local users is always in
--- order (both pair sequences advance in this same call), and U's counters
--- are kept in Lua and written once. fseq is the pair sequence U->F so far,
--- np U's Parked count (nil: not kept). With nothing parked, 3 Redis calls
--- for a receiver in another cell, 6 for one in this cell.
+-- order, delivered in the call that accepts it, so it needs no in-seq "<U"
+-- at F, and U's counters are kept in Lua and written once. fseq is the pair
+-- sequence U->F so far, np U's Parked count (nil: not kept). With nothing
+-- parked, 3 Redis calls for a receiver in another cell, 5 for one in this
+-- cell.
 local function accept(u, f, body, s, a, rcv, fseq, np)
 	local uk, ok = 'u:' .. u, 'o:' .. u
 	local a0, np0, nacc, nloc = a, np, 0, 0
@@ -183,10 +187,8 @@ local function accept(u, f, body, s, a, rcv, fseq, np)
 		call('RPUSH', ok, f .. ' ' .. seq .. ' ' .. body)
 		nacc = nacc + 1
 		if is_local(f) then
-			local fk = 'u:' .. f
-			call('HINCRBY', fk, '<' .. u, '1')
 			call('RPUSH', 'i:' .. f, u .. ' ' .. seq .. ' ' .. ss .. ' ' .. body)
-			call('HINCRBY', fk, 'ReceiveId', '1')
+			call('HINCRBY', 'u:' .. f, 'ReceiveId', '1')
 			if s == a + 1 then
 				a = s
 			elseif call('SADD', 'pa:' .. u, ss) == 1 and np then

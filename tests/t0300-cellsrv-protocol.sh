@@ -139,6 +139,22 @@ is "$(R LRANGE i:5 0 -1 | awk '$1 == 1 { print $2 }' | paste -sd' ')|$(hget 5 Re
 	"$(seq 1 101 | paste -sd' ')|101" "pair 1->5 delivered once each, in seq order"
 is "$(peerB D 1 5 102 102 b102)" "1|0|0|0|A 1 5 102" "the dropped DLV, re-sent once the gap is closed, is delivered"
 
+# A same-cell message acknowledged out of order (an earlier one, to the
+# other cell, is not yet) and re-sent: it was delivered in the call that
+# accepted it, so the re-sent SEND only acknowledges it again.
+s=$(hget 1 SendId) a=$(hget 1 SendAckId) r=$(hget 1 ReceiveId)
+is "$(send 1 4 $((s + 1)) r1)" "acc|$((s + 1))|$a|$r|1|0|0|0|D 1 4 $(hget 1 '>4') $((s + 1)) r1" \
+	"a SEND to the other cell waits for its ACK"
+is "$(send 1 2 $((s + 2)) r2)" "acc|$((s + 2))|$a|$r|1|1|1|0" "the next, same-cell, is delivered and acked at once"
+is "$(R SMEMBERS pa:1)" "$((s + 2))" "its ACK is parked in pa:1"
+d=$(digest)
+is "$(send 1 2 $((s + 2)) r2)" "retx|$((s + 2))|$a|$r|0|0|0|1" \
+	"the same-cell message re-sent is a duplicate, acknowledged again"
+is "$(digest)" "$d" "and writes nothing"
+is "$(R LRANGE i:2 -1 -1)" "1 $(hget 1 '>2') $((s + 2)) r2" "delivered once, with the pair's next seq"
+is "$(peerA A 1 4 $((s + 1)))|$(hget 1 SendAckId)" "0|1|0|0|a 1 4 $((s + 1))|$((s + 2))" \
+	"the other cell's ACK closes the gap"
+
 # The window holds for SENDs in order too: user 3 with 100 messages
 # unacknowledged (counters set by hand) may not send its 101st.
 R HSET u:3 SendId 100 SendAckId 0 >/dev/null

@@ -20,7 +20,7 @@
 #define FIELD_PARKED            "Parked"    /* entries of ps:, pd:, pa: */
 #define NFIELDS                 5           /* the fields above, all 0 at load */
 /* Also in u:U, written by cellsrv.lua only: ">F" and "<F", the pair
- * sequences U->F and F->U. */
+ * sequences U->F and F->U (the latter for F in another cell). */
 
 #include "host.h"               /* MSG_BODY_MAX, the ports */
 

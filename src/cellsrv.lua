@@ -55,11 +55,9 @@ local function ack_step(u, k)
 		if np then call('HSET', uk, 'Parked', fmt('%d', np + 1)) end
 	else
 		a = k
-		if np ~= 0 then
-			while call('SREM', pk, a + 1) == 1 do
-				a = a + 1
-				if np then np = np - 1 end
-			end
+		while np ~= 0 and call('SREM', pk, a + 1) == 1 do
+			a = a + 1
+			if np then np = np - 1 end
 		end
 		if np and np ~= tonumber(h[3]) then
 			call('HSET', uk, 'SendAckId', fmt('%d', a), 'Parked', fmt('%d', np))
@@ -207,9 +205,9 @@ local function accept(u, f, body, s, a, rcv, fseq, np)
 		if np then np = np - 1 end
 		f, body = string.match(p, '^(%d+) (.*)$')
 	end
-	if a > a0 and np ~= 0 then
+	if a > a0 then
 		local pk = 'pa:' .. u
-		while call('SREM', pk, fmt('%d', a + 1)) == 1 do
+		while np ~= 0 and call('SREM', pk, fmt('%d', a + 1)) == 1 do
 			a = a + 1
 			if np then np = np - 1 end
 		end

@@ -563,6 +563,23 @@ members(uint32_t i, const char **argv, size_t *len, char *num)
 	}
 }
 
+/* HSET KEY with every counter at 0, in argv/len (room for HSET_ARGC):
+ * what a new user's record is, for the writes and for the template. */
+#define HSET_ARGC (2 + 2 * NFIELDS)
+static int
+hset_counters(const char **argv, size_t *len, const char *key, size_t klen)
+{
+	int k;
+
+	argv[0] = "HSET", len[0] = 4;
+	argv[1] = key, len[1] = klen;
+	for (k = 0; k < NFIELDS; k++) {
+		argv[2 + 2 * k] = fields[k], len[2 + 2 * k] = strlen(fields[k]);
+		argv[3 + 2 * k] = "0", len[3 + 2 * k] = 1;
+	}
+	return HSET_ARGC;
+}
+
 /* Commands that write user i (PHASE_WRITE), read it back (PHASE_READ) or,
  * in a database that is not empty, check before any write that what it holds
  * of user i is part of the input (PHASE_CHECK: TYPE u:U, SCARD f:U and
@@ -577,8 +594,8 @@ user_commands(uint32_t i, int phase)
 	char ukey[32], fkey[32];
 	size_t ulen, flen;
 
-	if (n + 2 > cap) {
-		cap = n + 16;
+	if (n + HSET_ARGC > cap) {      /* SADD f:U with n friends, or the HSET */
+		cap = n + HSET_ARGC + 4;
 		argv = ereallocarray(argv, cap, sizeof *argv);
 		len = ereallocarray(len, cap, sizeof *len);
 		num = ereallocarray(num, cap, 12);
@@ -616,13 +633,7 @@ user_commands(uint32_t i, int phase)
 		return;
 	}
 	if (fresh) {
-		argv[0] = "HSET", len[0] = 4;
-		argv[1] = ukey, len[1] = ulen;
-		for (k = 0; k < NFIELDS; k++) {
-			argv[2 + 2 * k] = fields[k], len[2 + 2 * k] = strlen(fields[k]);
-			argv[3 + 2 * k] = "0", len[3 + 2 * k] = 1;
-		}
-		command(2 + 2 * NFIELDS, argv, len, i, K_HSET);
+		command(hset_counters(argv, len, ukey, ulen), argv, len, i, K_HSET);
 	} else
 		for (k = 0; k < NFIELDS; k++) {
 			argv[0] = "HSETNX", len[0] = 6;
@@ -699,11 +710,12 @@ static void
 make_template(void)
 {
 	char key[64];
+	const char *argv[HSET_ARGC];
+	size_t len[HSET_ARGC];
 	redisReply *r;
 
 	snprintf(key, sizeof key, "redis-bulkload:template:%ld", (long)getpid());
-	r = redisCommand(cn.c, "HSET %s %s 0 %s 0 %s 0 %s 0 %s 0", key, fields[0], fields[1],
-	    fields[2], fields[3], fields[4]);
+	r = redisCommandArgv(cn.c, hset_counters(argv, len, key, strlen(key)), argv, len);
 	if (r == NULL)
 		lost("HSET");
 	if (r->type != REDIS_REPLY_INTEGER || r->integer != NFIELDS)

@@ -28,7 +28,7 @@ ok $? "cellsrv installs the function library"
 # them, with the Parked count at 0, and on records without it (made by
 # hand), where every parked key is looked up and no count is kept.
 # parked U N: u:U's Parked is N (or absent, in the second pass).
-parked() { is "$(hget $1 Parked)" "${PF:+$2}" "${3:-Parked of $1 is ${PF:+$2}${PF:-absent}}"; }
+parked() { is "$(hget $1 Parked)" "${PF:+$2}" "Parked of $1 is ${PF:+$2}${PF:-absent}"; }
 for PF in "Parked 0" ""; do
 diag "user records ${PF:+with Parked}${PF:-without Parked}"
 R FLUSHALL >/dev/null

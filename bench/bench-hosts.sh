@@ -7,11 +7,15 @@
 # the whole machine (perf stat -a, tracepoint raw_syscalls:sys_enter), Redis
 # calls (cellsrv's cellsrv_redis_calls_total), HTTP requests (msgclient's
 # requests=) and peer lines written (cellsrv_peer_lines_out_total). Overrides: USERS (40000), MSGS (1),
-# HOSTS_LIST ("4 40").
+# HOSTS_LIST ("4 40"), EVENTS (system calls and tracepoints also counted by
+# name).
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${BIN:=$TOP/bin}"
 USERS=${USERS:-40000} MSGS=${MSGS:-1} HOSTS_LIST=${HOSTS_LIST:-4 40}
+# Events also counted one by one, per message: a bare name is a system
+# call, a name with a colon any perf tracepoint (wakeups, IPIs).
+EVENTS=${EVENTS-epoll_wait epoll_ctl read write readv writev sched:sched_wakeup ipi:ipi_send_cpu irq_vectors:reschedule_entry irq_vectors:local_timer_entry}
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 S=$(mktemp -d "${TMPDIR:-/tmp}/bench-hosts.XXXXXX")
 pm() {
@@ -50,7 +54,7 @@ for H in $HOSTS_LIST; do
 	i0=$(echo "$(cpu redis) + $(cpu cellsrv)" | bc -l); sleep "${IDLE:-10}"; i1=$(echo "$(cpu redis) + $(cpu cellsrv)" | bc -l)
 	idle=$(echo "($i1 - $i0) * 100 / ${IDLE:-10}" | bc -l)
 	r0=$(cpu redis) c0=$(cpu cellsrv) f0=$(metric cellsrv_redis_calls_total) l0=$(metric cellsrv_peer_lines_out_total)
-	perf stat -a -x, -e raw_syscalls:sys_enter,context-switches -o "$S/perf.$H" &
+	perf stat -a -x, -e raw_syscalls:sys_enter,context-switches$(for e in $EVENTS; do case $e in *:*) printf ',%s' "$e" ;; *) printf ',syscalls:sys_enter_%s' "$e" ;; esac; done) -o "$S/perf.$H" &
 	pp=$!
 	t0=$(date +%s.%N)
 	pm -j"$H" run >"$S/run.out" 2>&1 || { echo "run of $H hosts failed"; tail -n 3 "$S/run.out"; exit 1; }
@@ -68,6 +72,8 @@ for H in $HOSTS_LIST; do
 		"$(echo "($r1 - $r0) * 1000000 / $m" | bc -l)" "$(echo "($c1 - $c0) * 1000000 / $m" | bc -l)" \
 		"$(echo "$mc * 1000000 / $m" | bc -l)" "$(echo "${sc:-0} / $m" | bc -l)" "$(echo "${cs:-0} / $m" | bc -l)" \
 		"$(echo "($f1 - $f0) / $m" | bc -l)" "$(echo "$req / $m" | bc -l)" "$(echo "($l1 - $l0) / $m" | bc -l)" "$idle"
+	# EVENTS of the whole machine, per message.
+	awk -F, -v m="$m" -v h="$H" '$3 ~ /:/ && $3 !~ /^raw_syscalls/ { sub(/^syscalls:sys_enter_/, "", $3); l = l sprintf(" %s=%.2f", $3, $1 / m) } END { if (l != "") print "  " h " hosts, per message:" l }' "$S/perf.$H"
 	pm destroy >/dev/null 2>&1
 done
 echo "per message: CPU in us (redis-server, cellsrv, msgclient), system calls and context switches of the machine, Redis calls of cellsrv, HTTP requests of the clients, peer lines written; idle_cpu: redis-server + cellsrv of the deployed cluster before the run, % of one core"

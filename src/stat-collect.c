@@ -6,6 +6,7 @@
  * this one asks each host once per tick, all hosts at once (libcurl's multi
  * interface), each scrape bounded by its own timeout, so a dead host never
  * delays the others. The line format is docs/tools.md#stat-collect. */
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 
@@ -35,6 +36,7 @@
 
 #define BODY_MAX (4 << 20)      /* longest /metrics answer accepted */
 #define BASELINE_MS 500L        /* the first tick's timeout */
+#define NICE_AHEAD  (-10)       /* the priority it takes when allowed */
 
 static struct config {
 	const char *inventory;
@@ -749,6 +751,24 @@ wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Run ahead of the cluster it watches. On loopback hosts the cluster takes
+ * every core, and a tick is some 80 answers each waking this process: at 40
+ * hosts and 100 runnable processes, each wakeup waited its fair turn, ticks
+ * came 6-12 s apart and hosts that worked showed as down for minutes. It
+ * takes about 4 ms of CPU a tick (40 hosts), so the run loses nothing.
+ * Without root (CAP_SYS_NICE) it runs as started; one started at a higher
+ * priority than NICE_AHEAD keeps it. */
+static void
+ahead(void)
+{
+	int p;
+
+	errno = 0;
+	p = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0 && p > NICE_AHEAD)
+		(void)setpriority(PRIO_PROCESS, 0, NICE_AHEAD);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -786,6 +806,7 @@ main(int argc, char *argv[])
 		usage(stderr, 2);
 	}
 	inventory_load(cfg.inventory, &inv);
+	ahead();
 	if (cfg.prom) {
 		prometheus();
 		inventory_free(&inv);

@@ -5,7 +5,8 @@
 # cellsrvs under load: SIGSTOP makes a host stale then down within 2 ticks
 # while the others miss none, SIGCONT brings it back, a restarted cellsrv is
 # a restart and never a negative count; SIGTERM and -w's process ending
-# give a last tick; -P's scrape config passes promtool.
+# give a last tick; -P's scrape config passes promtool; it runs at nice -10
+# when allowed.
 . "$(dirname "$0")/helper/lib.sh"
 . "$(dirname "$0")/helper/cells.sh"
 
@@ -258,4 +259,15 @@ t0=$(date +%s%N)
 rc=0; wait $W || rc=$?
 is "$rc $(( ($(date +%s%N) - t0) / 1000000 < 1500 ))" "0 1" "-w PID: ends when PID does, within the scrape timeout"
 is "$(grep -v '^#' "$T/w" | tail -n 2 | cut -f2,3 | tr '\n' ' ')" "h01	up h02	up " "... after a last tick"
+
+# Its priority: ahead of the cluster it watches (nice -10) when allowed,
+# else as started.
+printf 'h01 127.0.8.9 1 1 10\n' >"$T/inv9"
+stat-collect -i "$T/inv9" -t 1 -n 3 -c 0 >/dev/null 2>&1 &
+SC=$!
+track $SC
+if [ "$(id -u)" = 0 ]; then want=-10 why="as root: nice -10"; else want=$(nice) why="without root: as started"; fi
+for _ in $(seq 50); do ni=$(ps -o ni= -p $SC | tr -d ' '); [ "$ni" = "$want" ] && break; sleep 0.02; done
+is "$ni" "$want" "stat-collect's priority, $why"
+wait $SC
 done_testing

@@ -754,8 +754,9 @@ wall(void)
 /* Run ahead of the cluster it watches. On loopback hosts the cluster takes
  * every core, and a tick is some 80 answers each waking this process: at 40
  * hosts and 100 runnable processes, each wakeup waited its fair turn, ticks
- * came 6-12 s apart and hosts that worked showed as down for minutes. It
- * takes about 4 ms of CPU a tick (40 hosts), so the run loses nothing.
+ * came 6-12 s apart and working hosts showed as down for the first 100 s
+ * of a run (docs/performance.md#bench-hosts). It takes about 4 ms of CPU a
+ * tick (40 hosts), so the run loses nothing.
  * Without root (CAP_SYS_NICE) it runs as started; one started at a higher
  * priority than NICE_AHEAD keeps it. */
 static void
@@ -806,12 +807,12 @@ main(int argc, char *argv[])
 		usage(stderr, 2);
 	}
 	inventory_load(cfg.inventory, &inv);
-	ahead();
 	if (cfg.prom) {
 		prometheus();
 		inventory_free(&inv);
 		return 0;
 	}
+	ahead();
 
 	signal(SIGPIPE, SIG_IGN);
 	/* SIGTERM and SIGINT end it after one last tick, read from a signalfd

@@ -6,7 +6,7 @@
 # while the others miss none, SIGCONT brings it back, a restarted cellsrv is
 # a restart and never a negative count; SIGTERM and -w's process ending
 # give a last tick; -P's scrape config passes promtool; it runs at nice -10
-# when allowed.
+# when allowed, or higher when started there.
 . "$(dirname "$0")/helper/lib.sh"
 . "$(dirname "$0")/helper/cells.sh"
 
@@ -261,13 +261,23 @@ is "$rc $(( ($(date +%s%N) - t0) / 1000000 < 1500 ))" "0 1" "-w PID: ends when P
 is "$(grep -v '^#' "$T/w" | tail -n 2 | cut -f2,3 | tr '\n' ' ')" "h01	up h02	up " "... after a last tick"
 
 # Its priority: ahead of the cluster it watches (nice -10) when allowed,
-# else as started.
+# else as started; one started higher still keeps its own.
 printf 'h01 127.0.8.9 1 1 10\n' >"$T/inv9"
-stat-collect -i "$T/inv9" -t 1 -n 3 -c 0 >/dev/null 2>&1 &
-SC=$!
-track $SC
-if [ "$(id -u)" = 0 ]; then want=-10 why="as root: nice -10"; else want=$(nice) why="without root: as started"; fi
-for _ in $(seq 50); do ni=$(ps -o ni= -p $SC | tr -d ' '); [ "$ni" = "$want" ] && break; sleep 0.02; done
-is "$ni" "$want" "stat-collect's priority, $why"
-wait $SC
+# priority WANT WHY [NICE]: stat-collect started at NICE (default: as this
+# shell) comes to run at nice WANT.
+priority() {
+	local sc ni
+	nice -n "${3:-0}" stat-collect -i "$T/inv9" -t 1 -n 3 -c 0 >/dev/null 2>&1 &
+	sc=$!
+	track $sc
+	for _ in $(seq 50); do ni=$(ps -o ni= -p $sc | tr -d ' '); [ "$ni" = "$1" ] && break; sleep 0.02; done
+	is "$ni" "$1" "stat-collect's priority, $2"
+	wait $sc
+}
+if [ "$(id -u)" = 0 ]; then
+	priority -10 "as root: nice -10"
+	priority -15 "as root, started at nice -15: kept" -15
+else
+	priority "$(nice)" "without root: as started"
+fi
 done_testing

@@ -8,7 +8,7 @@
 # is deleted. The cut needs root and a working nft (skipped otherwise); the
 # test runs in a network namespace of its own when it can, so its rule
 # touches nothing else. A cut of an idle link is seen too (keepalive), and
-# a frozen peer by its heartbeats.
+# a frozen peer by its heartbeats, which a busy link does without.
 if [ -z "${CS_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 	exec unshare -n env CS_NETNS=1 bash -c 'ip link set lo up && exec bash "$0"' "$0"
 fi
@@ -64,6 +64,29 @@ U=1
 F=$(redis-cli -h ${ADDR[1]} -p 7379 SMEMBERS f:$U | sort -n | awk '$1 > 100' | head -1)
 K=$(redis-cli -h ${ADDR[1]} -p 7379 HGET u:$U SendId)
 send() { curl -s -o "$T/body" -w '%{http_code}' "$H1/api/c/$U/$F/$1/?message=$U-$F-$1"; printf ' %s' "$(cat "$T/body")"; }
+
+# Heartbeats: cell 2 writes one every 500 ms on the link from cell 1
+# while that link is idle. While cell 2 writes lines to cell 1 (the ACKs
+# of cell 1's messages), it writes none, and cell 1 takes those lines as
+# heartbeats: its SENDs to cell 2 stay accepted past the 2 s after which
+# a silent peer is "not ready".
+beats() { curl -s http://${ADDR[2]}:9500/metrics | sed -n 's/^cellsrv_peer_beats_out_total{cell="1"} //p'; }
+b0=$(beats); sleep 2.1; b1=$(beats)
+[ "$((b1 - b0))" -ge 2 ]
+ok $? "idle: cell 2 beats on the link from cell 1 ($((b1 - b0)) in 2.1 s)"
+K=$(redis-cli -h ${ADDR[1]} -p 7379 HGET u:$U SendId)
+n=0 bad=0 t0=$(date +%s%N)
+while [ $n -lt 2000 ] && [ $(($(date +%s%N) - t0)) -lt 3500000000 ]; do
+	n=$((n + 1))
+	r=$(send $((K + n)))
+	[ "${r%% *}" = 200 ] || { bad=$((bad + 1)); diag "busy link: SEND $((K + n)): $r"; }
+	[ $n = 20 ] && b0=$(beats)
+done
+b1=$(beats)
+is "$bad" 0 "busy: $n SENDs to cell 2 over 3.5 s all accepted (its lines count as heartbeats)"
+[ $n -gt 20 ] && [ "$((b1 - b0))" -le 1 ]
+ok $? "busy: cell 2 writes no heartbeats on the link from cell 1 ($((b1 - b0)) after SEND 20 of $n)"
+K=$(redis-cli -h ${ADDR[1]} -p 7379 HGET u:$U SendId)
 
 # The cut: an nftables table of our own, deleted at exit.
 TBL=cellstress_t0304_$$

@@ -104,17 +104,23 @@ struct peer {
 	struct event       *retry;
 	int                 up;
 	int                 backoff;  /* ms before the next attempt */
-	double              heard;    /* last heartbeat (or connect), 0: none ever */
+	double              heard;    /* last heartbeat, line from it, or connect; 0: none ever */
 	int                 beats;    /* the peer writes heartbeats */
+	double              wrote;    /* when a line was last queued on the link */
 	unsigned long long  acked;    /* bytes the peer acknowledged */
 	double              acked_at; /* when that last grew, or nothing was pending */
 	unsigned long long  connects, drops, lines;
+	unsigned long long  beats_out; /* heartbeats written on the link from it */
 };
 
-/* A cell whose Redis is ready writes a heartbeat (a newline) on every link
- * from another cell each HEARTBEAT_MS; a link on which heartbeats came and
- * then stopped for PEER_SILENT_MS leads to a peer that is frozen or not
- * ready. (A cellsrv that writes none, an older one, is never silent.) */
+/* A cell whose Redis is ready writes a heartbeat (a newline) each
+ * HEARTBEAT_MS on every link from another cell to which its own link
+ * carried no line in that time: a line read from a cell says as much as a
+ * heartbeat, and 1,560 links beating twice a second cost a 40-host run on
+ * one machine some 3% of its rate (docs/performance.md). A
+ * peer from which neither came for PEER_SILENT_MS (once either came) is
+ * frozen or not ready. (A cellsrv that writes none, an older one, is never
+ * silent.) */
 #define HEARTBEAT_MS   500
 #define PEER_SILENT_MS 2000
 
@@ -122,6 +128,8 @@ extern struct peer *peers;     /* peers[cell-1]; self's unused */
 
 void peer_start(void);         /* connect to every other cell */
 void peer_stop(void);
+void peer_heard(long long cell);  /* a line came from cell: it is there */
+int  peer_busy(long long cell);   /* a line went to cell this heartbeat */
 
 /* Can a DLV for uid leave now, and its ACK come back? 0 when uid is of
  * this cell, or its cell's link is up with less than cfg.peer_buf bytes

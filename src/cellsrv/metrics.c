@@ -111,6 +111,8 @@ metrics_text(struct evbuffer *b)
 		{ "cellsrv_peer_lines_out_total", "counter", "Peer lines sent to that cell." },
 		{ "cellsrv_peer_dropped_lines_total", "counter",
 		  "Peer lines for that cell dropped: link down or its buffer full." },
+		{ "cellsrv_peer_beats_out_total", "counter",
+		  "Heartbeats written on the links from that cell (none while lines go to it)." },
 	};
 	struct rusage ru;
 	char labels[512];
@@ -155,12 +157,12 @@ metrics_text(struct evbuffer *b)
 	}
 	counter(b, "cellsrv_peer_retried_calls_total", "cs_peer calls made again after a Redis fault.",
 	    st.peer_retried);
-	for (m = 0; m < 5; m++) {
+	for (m = 0; m < (int)(sizeof peer_family / sizeof peer_family[0]); m++) {
 		prom_head(b, peer_family[m].name, peer_family[m].type, peer_family[m].help);
 		for (i = 0; i < inv.n; i++) {
 			const struct peer *p = &peers[i];
 			unsigned long long v[] = { (unsigned long long)p->up, p->connects,
-			    p->connects > 1 ? p->connects - 1 : 0, p->lines, p->drops };
+			    p->connects > 1 ? p->connects - 1 : 0, p->lines, p->drops, p->beats_out };
 			if (&inv.host[i] == self)
 				continue;
 			snprintf(labels, sizeof labels, "cell=\"%zu\"", i + 1);

@@ -172,6 +172,23 @@ peer_blocked(long long uid, const char **why)
 	return p->h->cell;
 }
 
+void
+peer_heard(long long cell)
+{
+	struct peer *p = &peers[cell - 1];
+
+	p->heard = cs_now();
+	p->beats = 1;
+}
+
+int
+peer_busy(long long cell)
+{
+	const struct peer *p = &peers[cell - 1];
+
+	return p->up && cs_now() - p->wrote < HEARTBEAT_MS / 1000.0;
+}
+
 /* O(total item length). */
 void
 forward(redisReply **item, size_t n, double t)
@@ -179,6 +196,7 @@ forward(redisReply **item, size_t n, double t)
 	static char line[PEERLINE_MAX];
 	struct peerline pl;
 	struct peer *p;
+	double now = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -204,6 +222,9 @@ forward(redisReply **item, size_t n, double t)
 			continue;
 		}
 		p->lines++;
+		if (now == 0)
+			now = cs_now();
+		p->wrote = now;
 		evbuffer_add(bufferevent_get_output(p->bev), line, peerline_format(line, &pl));
 	}
 }

@@ -216,6 +216,8 @@ pin_read(struct bufferevent *bev, void *arg)
 	struct pin *p = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	if (p->cell != 0)
+		peer_heard(p->cell);
 	for (;;) {
 		size_t avail = evbuffer_get_length(in), off = 0, take;
 		const char *buf, *nl;
@@ -295,8 +297,10 @@ pin_event(struct bufferevent *bev, short what, void *arg)
 }
 
 /* Every HEARTBEAT_MS: while Redis is ready, a newline on every link (it
- * reads them only to learn this cell takes lines). At most a few are
- * queued for a peer that does not read. */
+ * reads them only to learn this cell takes lines) but those from a cell
+ * this one wrote a line to in that time (peer_busy): the cell reads the
+ * line as a heartbeat. At most a few are queued for a peer that does not
+ * read. */
 static void
 heartbeat(evutil_socket_t fd, short what, void *arg)
 {
@@ -306,8 +310,12 @@ heartbeat(evutil_socket_t fd, short what, void *arg)
 	if (!redis_ready)
 		return;
 	for (p = pins; p != NULL; p = p->next)
-		if (evbuffer_get_length(bufferevent_get_output(p->bev)) < 16)
+		if ((p->cell == 0 || !peer_busy(p->cell)) &&
+		    evbuffer_get_length(bufferevent_get_output(p->bev)) < 16) {
 			bufferevent_write(p->bev, "\n", 1);
+			if (p->cell != 0)
+				peers[p->cell - 1].beats_out++;
+		}
 }
 
 int

@@ -44,13 +44,18 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# set_up: packages set up by the last apt-get install in the log (a first
+# attempt that failed before an update sets up some too).
+set_up() { awk '/ upgraded, .* newly installed/ { n = 0 } /^Setting up / { n++ } END { print n + 0 }' "$log"; }
 # One line every 5 s while apt works: how long, and how many packages are
-# set up of how many ("N newly installed" of apt's summary).
+# set up of how many (apt's summary: "U upgraded, N newly installed", both
+# set up).
 start=$(date +%s)
 (
 	while sleep 5; do
-		total=$(sed -n 's/.* \([0-9][0-9]*\) newly installed.*/\1/p' "$log" | tail -n 1)
-		done_=$(grep -c '^Setting up ' "$log")
+		total=$(sed -n 's/^\([0-9][0-9]*\) upgraded, \([0-9][0-9]*\) newly installed.*/\1 + \2/p' "$log" | tail -n 1)
+		[ -n "$total" ] && total=$((total))
+		done_=$(set_up)
 		echo "deps: still installing: $(( $(date +%s) - start )) s, $done_ of ${total:-?} packages set up"
 	done
 ) &
@@ -64,4 +69,4 @@ if ! install; then
 		exit 1
 	}
 fi
-echo "deps: installed $(grep -c '^Setting up ' "$log") packages in $(( $(date +%s) - start )) s"
+echo "deps: installed $(set_up) packages in $(( $(date +%s) - start )) s"

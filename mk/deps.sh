@@ -53,8 +53,7 @@ set_up() { awk '/ upgraded, .* newly installed/ { n = 0 } /^Setting up / { n++ }
 start=$(date +%s)
 (
 	while sleep 5; do
-		total=$(sed -n 's/^\([0-9][0-9]*\) upgraded, \([0-9][0-9]*\) newly installed.*/\1 + \2/p' "$log" | tail -n 1)
-		[ -n "$total" ] && total=$((total))
+		total=$(awk '/^[0-9]+ upgraded, [0-9]+ newly installed/ { t = $1 + $3 } END { if (t != "") print t }' "$log")
 		done_=$(set_up)
 		echo "deps: still installing: $(( $(date +%s) - start )) s, $done_ of ${total:-?} packages set up"
 	done

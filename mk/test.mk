@@ -25,4 +25,5 @@ define unit_cc
 endef
 
 bench-%: all deps-bench
+	@sh bench/machine.sh
 	@TOP=$(CURDIR) BIN=$(abspath $(BIN)) bash bench/bench-$*.sh

@@ -93,7 +93,9 @@ stall_test() {
 	ok "$( [ $((t1 - t0)) -lt 40 ]; echo $?)" "... within seconds ($((t1 - t0)) s), not minutes"
 	grep -Eq '^\[h02\] run failed: msgclient exited with status 1: msgclient: no progress for 5 s: cellsrv 127\.0\.4\.42:9500 has not answered for [0-9]+ s \(.*\): is it running\?$' "$T/err"
 	ok $? "h02's reason names its frozen cellsrv: $(grep '^\[h02\] run failed' "$T/err")"
-	grep -Eq '^\[h0[13]\] run failed: msgclient exited with status 1: msgclient: no progress for 5 s: waiting for .*cell 2.*$' "$T/err"
+	# cell 2 alone, or among others still owing ("cells 1, 2 and 3": on a
+	# slow machine the other clients are not done either 5 s into the run)
+	grep -Eq '^\[h0[13]\] run failed: msgclient exited with status 1: msgclient: no progress for 5 s: waiting for .*(from|to users of) cells? ([0-9]+(, | and ))*2[: ]' "$T/err"
 	ok $? "another host's reason names cell 2: $(grep '^\[h0[13]\] run failed' "$T/err" | head -n 1)"
 	run pm -j3 run check
 	ok "$rc" "after SIGCONT, make run resumes and check passes"

@@ -1,5 +1,5 @@
 # chaos.mk: `make chaos [CHAOS_SEED=N]`, a nemesis over a real run, as Jepsen
-# runs one: every host's client is started, then cs-chaos kills a cellsrv
+# runs one: every host's client is started and released, then cs-chaos kills a cellsrv
 # (SIGKILL), freezes one (SIGSTOP, 15 s), kills a redis-server (SIGKILL)
 # and cuts one peer link between two cells (nftables, 20 s), at times and
 # on hosts drawn from CHAOS_SEED, undoing each (make heal's restart, SIGCONT,
@@ -16,7 +16,7 @@ CHAOS_CUT    ?= 20#                s: a peer link stays cut
 
 .PHONY: chaos
 
-chaos: run-start | $(call before,chaos)
+chaos: run-go | $(call before,chaos)
 	$(Q)if [ -z '$(RUN_PENDING)' ]; then echo "[chaos] the run is done on every host: redeploy first (rm $(RESULTS)/h*/.deployed; make deploy)" >&2; exit 1; fi
 	@echo "[chaos] CHAOS_SEED=$(CHAOS_SEED): a nemesis over the run, log in $(RESULTS)/chaos.log"
 	$(Q)rm -f $(RESULTS)/chaos.log $(RESULTS)/chaos.txt

@@ -2,7 +2,7 @@
 # its own fragment, and their per-host stamps:
 #   provision  provider-provision -> $(INVENTORY) (+ $(SSH_CONFIG)), $(LAYOUT)   mk/provision.mk
 #   deploy     $(RESULTS)/hNN/.deployed   mk/deploy.mk
-#   run        $(RESULTS)/hNN/.ran        mk/run.mk   (start-hNN first, for every host)
+#   run        $(RESULTS)/hNN/.ran        mk/run.mk   (start-hNN, then go-hNN, for every host)
 #   check      $(RESULTS)/hNN/.checked    mk/check.mk  (+ summary.txt)
 #   report     $(RESULTS)/report.md       mk/report.mk
 #   destroy    stop by PID, provider-destroy, drop stamps   mk/destroy.mk

@@ -1,8 +1,11 @@
-# run.mk: `make run`, in two steps per host. First every host's client is
+# run.mk: `make run`, in three steps per host. First every host's client is
 # started (start-hNN: cs-node start; msgclient runs detached on the host, in
 # its own session, so a dropped connection or a killed make leaves it
-# running); then each host's log is followed into results/hNN/client.log
-# until its client has finished (the .ran stamp). Every start comes before
+# running), armed: it sends nothing yet. Once all are started, each is
+# released (go-hNN: cs-node go), so that they run together and none waits
+# on a cell whose client is still being started on a loaded machine. Then
+# each host's log is followed into results/hNN/client.log until its client
+# has finished (the .ran stamp). Every start comes before
 # any wait, so no host's run depends on another's being scheduled: a client
 # finishes only when the clients of the other cells have sent it
 # everything, and `make run` without -j, or with every job slot taken,
@@ -23,7 +26,7 @@
 # (relations x MSGS), hosts already run counting as done
 # ($(RESULTS)/expected.tsv, written once every host is deployed).
 
-.PHONY: run run-start run-record run-expected $(NAMES:%=run-%) $(NAMES:%=start-%)
+.PHONY: run run-start run-go run-record run-expected $(NAMES:%=run-%) $(NAMES:%=start-%) $(NAMES:%=go-%)
 
 run: $(RAN) | $(call before,run)
 	$(Q)$(BIN)/cs-record -o $(STATS) stop
@@ -43,6 +46,11 @@ $(NAMES:%=start-%): start-%: $(RESULTS)/%/.deployed | run-record
 	  echo "[$*] start" && \
 	  $(HOST) -p run -e $(RESULTS)/$*/run.err $* node $(NODE_OPTS) start; \
 	fi
+run-go: $(NAMES:%=go-%)
+$(NAMES:%=go-%): go-%: $(RESULTS)/%/.deployed | run-start
+	$(Q)if [ ! -e $(RESULTS)/$*/.ran ] || [ $< -nt $(RESULTS)/$*/.ran ]; then \
+	  $(HOST) -p run -e $(RESULTS)/$*/run.err $* node $(NODE_OPTS) go; \
+	fi
 
 # $$PPID: this make, whose end ends the recording.
 run-record: $(INVENTORY) | $(TOOLS) $(SCRIPTS)
@@ -58,7 +66,7 @@ run-expected: $(DEPLOYED)
 	  [ -n "$$r" ] && echo "$$h $$((r * $(MSGS))) $$f"; \
 	done >$(RESULTS)/expected.tsv.tmp; mv $(RESULTS)/expected.tsv.tmp $(RESULTS)/expected.tsv
 
-$(RESULTS)/%/.ran: $(RESULTS)/%/.deployed | $(if $(RUN_PENDING),run-start run-expected)
+$(RESULTS)/%/.ran: $(RESULTS)/%/.deployed | $(if $(RUN_PENDING),run-go run-expected)
 	@echo "[$*] run"
 	$(Q)$(HOST) -p run -e $(@D)/run.err -o $(@D)/client.log $* node $(NODE_OPTS) run
 	$(Q)sed -n 's/^# msgclient status=0 start=\([0-9.]*\) end=\([0-9.]*\)$$/\1 \2/p' $(@D)/client.log >$(@D)/run.time

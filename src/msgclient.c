@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 
 #include <err.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@
  * 40 hosts on 2 cores, 40 clients ticking every 10 ms were 4,000 wakeups a
  * second. */
 #define TICK_MS     50
+#define GATE_MS     20          /* ms between two looks for the -g file */
 
 static struct config {
 	const char *inventory;
@@ -92,6 +94,7 @@ static struct config {
 	double      req_timeout;  /* -T: seconds for one request */
 	int         quiet;        /* -q: no progress lines */
 	int         mport;        /* -M: its /metrics port on the host's address, 0 = none */
+	const char *gate;         /* -g: no request before this file exists */
 } cfg;
 
 /* What cfg starts as, and what usage() shows. */
@@ -188,6 +191,8 @@ static uint32_t          *scratch;
 static size_t             scratch_cap;
 static char               hosthdr[96];
 static double             t_start;
+static struct event      *gate_ev;              /* -g: looks for the file */
+static int                gated;                /* -g: not released yet */
 /* users[0..begun-1] have begun (fetched, or their fetch under way); pump
  * begins the next only when no begun user is ready to act. */
 static long long          begun;
@@ -763,6 +768,8 @@ pump(void)
 {
 	double t = cs_now();
 
+	if (gated)
+		return;
 	while (idle != NULL) {
 		struct conn *c = idle;
 		struct user *u = pop(&ready);
@@ -1220,6 +1227,33 @@ progress_line(void)
 
 /* Every second: a progress line, and the stall watch: nothing sent, acked,
  * received or finished for -t seconds ends the run with a diagnosis. */
+/* -g: no request before the gate file exists. make run starts every
+ * host's client, then releases them all at once, so that no client runs
+ * (and waits on cells not started yet) while the others are still being
+ * started on a loaded machine. Looked for every GATE_MS; /metrics answers
+ * meanwhile. Not released within -t: the run ends, saying so. */
+static void
+on_gate(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	if (access(cfg.gate, F_OK) == 0) {
+		event_del(gate_ev);
+		gated = 0;
+		t_start = st.t_moved = st.t_answer = cs_now();
+		pump();
+		return;
+	}
+	if (errno != ENOENT || cs_now() - t_start >= cfg.stall) {
+		if (errno != ENOENT)
+			warn("%s", cfg.gate);
+		else
+			warnx("not released: no %s after %.0f s (make run releases the clients once all "
+			    "have started: run it again)", cfg.gate, cfg.stall);
+		st.timed_out = 1;
+		event_base_loopexit(base, NULL);
+	}
+}
+
 static void
 on_progress(evutil_socket_t fd, short what, void *arg)
 {
@@ -1227,6 +1261,8 @@ on_progress(evutil_socket_t fd, short what, void *arg)
 	double t = cs_now();
 
 	(void)fd; (void)what; (void)arg;
+	if (gated)
+		return;
 	if (!cfg.quiet)
 		progress_line();
 	if (m != st.moved) {
@@ -1306,7 +1342,8 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: msgclient -i inventory -k cell [-m msgs=%lld] [-C connections=%lld] "
 	    "[-S seed=%llu] [-a addr=inventory] [-p port=%d] [-w window=%lld] [-r resend_ms=%.0f] "
-	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t stall_s=%.0f] [-M metrics_port=%d] [-q]\n",
+	    "[-P poll_ms=%.0f] [-T request_timeout_s=%.0f] [-t stall_s=%.0f] [-M metrics_port=%d] [-g gate_file] "
+	    "[-q]\n",
 	    defaults.msgs, defaults.conns, (unsigned long long)defaults.seed, defaults.port,
 	    defaults.window, defaults.resend * 1000, defaults.poll * 1000,
 	    defaults.req_timeout, defaults.stall, defaults.mport);
@@ -1326,10 +1363,11 @@ main(int argc, char *argv[])
 	int ch;
 
 	cfg = defaults;
-	while ((ch = getopt_long(argc, argv, "a:C:hi:k:M:m:P:p:qr:S:T:t:w:", cs_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:C:g:hi:k:M:m:P:p:qr:S:T:t:w:", cs_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': cfg.addr = optarg; break;
 		case 'C': cfg.conns = cs_optnum(ch, optarg, 1, 4096); break;
+		case 'g': cfg.gate = optarg; break;
 		case 'i': cfg.inventory = optarg; break;
 		case 'k': cfg.cell = cs_optnum(ch, optarg, 1, 100000); break;
 		case 'M': cfg.mport = (int)cs_optnum(ch, optarg, 0, 65535); break;
@@ -1406,7 +1444,13 @@ main(int argc, char *argv[])
 	if (cfg.mport && (md = metricsd_start(base, self->addr, cfg.mport, metrics_fill, NULL)) == NULL)
 		warn("no /metrics on %s:%d", self->addr, cfg.mport);
 	t_start = st.t_moved = st.t_answer = cs_now();
-	pump();
+	if (cfg.gate != NULL) {
+		gated = 1;
+		gate_ev = event_new(base, -1, EV_PERSIST, on_gate, NULL);
+		tv.tv_sec = 0; tv.tv_usec = GATE_MS * 1000;
+		event_add(gate_ev, &tv);
+	} else
+		pump();
 	if (nusers > 0)
 		event_base_dispatch(base);
 	secs = cs_now() - t_start;
@@ -1442,6 +1486,8 @@ main(int argc, char *argv[])
 	free(diag.unacked);
 	event_free(tick);
 	event_free(prog);
+	if (gate_ev != NULL)
+		event_free(gate_ev);
 	event_free(sigterm);
 	event_free(sigint);
 	metricsd_stop(md);

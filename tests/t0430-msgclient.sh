@@ -2,7 +2,7 @@
 # redis-server (one cell, 200 users, 127.0.3.20): usage errors, a cellsrv
 # that is not there (given up after -t seconds without progress), one that
 # starts late, progress and
-# summary lines, a finished run re-run, overload (503 + Retry-After), SIGTERM
+# summary lines, a start gate (-g), a finished run re-run, overload (503 + Retry-After), SIGTERM
 # and restart, and a server state that contradicts the plan (409).
 . "$(dirname "$0")/helper/lib.sh"
 . "$(dirname "$0")/helper/cells.sh"
@@ -53,6 +53,24 @@ is "$rc" 0 "checkdb agrees: $(tail -n 1 "$T/out" | cut -d' ' -f1-9)"
 mc
 is "$rc/$(field requests)/$(field retries)/$(field sent_before)" "0/200/0/$want" \
 	"re-run after completion: exit 0, 200 requests, nothing re-sent"
+
+# -g: nothing before the gate file exists (its /metrics answers meanwhile),
+# then the run; never released: exit 1 after -t, saying so.
+mc -t 2 -g "$T/gate"
+is "$rc/$(field requests)" 1/0 "-g never released: exit 1 after -t 2, no request made"
+tail -n 1 "$T/err" | grep -Eq "^msgclient: not released: no $T/gate after 2 s \(make run releases"
+ok $? "-g never released: its last line says so: $(tail -n 1 "$T/err")"
+msgclient -i "$T/inv" -k 1 -m $M -t 120 -g "$T/gate" >"$T/mc.out" 2>"$T/mc.err" &
+p=$!; track $p
+sleep 1
+kill -0 $p 2>/dev/null; ok $? "-g: waits while the file is missing"
+is "$(wc -l <"$T/mc.out")" 0 "-g: no progress line before the release"
+curl -s --max-time 5 "http://$A:9503/metrics" | grep -q '^msgclient_requests_total 0$'
+ok $? "-g: /metrics answers before the release, no request made"
+touch "$T/gate"
+wait $p; rc=$?
+cp "$T/mc.out" "$T/out"
+is "$rc/$(field requests)" 0/200 "-g released: the run goes on (one GET per user), exit 0"
 
 # Overload: cellsrv allowing 2 Redis calls in flight answers 503; the client
 # waits Retry-After and still finishes.

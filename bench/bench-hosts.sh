@@ -45,7 +45,7 @@ metric() {
 }
 
 echo "bench-hosts: USERS=$USERS MSGS=$MSGS, hosts $HOSTS_LIST, $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-5s %9s %8s | %8s %8s %8s | %8s %8s | %6s %6s %6s | %7s\n' hosts msgs/s run_s redis_us cellsrv mclient syscalls ctxsw fcalls http lines idle_cpu
+printf '%-5s %9s %8s %7s | %8s %8s %8s | %8s %8s | %6s %6s %6s | %7s\n' hosts msgs/s run_s make_s redis_us cellsrv mclient syscalls ctxsw fcalls http lines idle_cpu
 for H in $HOSTS_LIST; do
 	pm destroy >/dev/null 2>&1
 	pm -j"$H" provision deploy HOSTS="$H" >"$S/deploy.out" 2>&1 || { echo "deploy of $H hosts failed"; tail -n 3 "$S/deploy.out"; exit 1; }
@@ -67,8 +67,8 @@ for H in $HOSTS_LIST; do
 	mc=$(grep -h '^users=' "$S"/results/h*/client.log | sed 's/.*cpu_s=\([0-9.]*\).*/\1/' | paste -sd+ | bc -l)
 	req=$(grep -h '^users=' "$S"/results/h*/client.log | sed 's/.*requests=\([0-9]*\).*/\1/' | paste -sd+ | bc)
 	sc=$(awk -F, '/raw_syscalls/ { print $1 }' "$S/perf.$H") cs=$(awk -F, '/context-switches/ { print $1 }' "$S/perf.$H")
-	printf '%-5s %9.0f %8.1f | %8.1f %8.1f %8.1f | %8.2f %8.2f | %6.3f %6.2f %6.2f | %6.1f%%\n' "$H" \
-		"$(echo "$m / $run" | bc -l)" "$run" \
+	printf '%-5s %9.0f %8.1f %7.1f | %8.1f %8.1f %8.1f | %8.2f %8.2f | %6.3f %6.2f %6.2f | %6.1f%%\n' "$H" \
+		"$(echo "$m / $run" | bc -l)" "$run" "$(echo "$t1 - $t0" | bc -l)" \
 		"$(echo "($r1 - $r0) * 1000000 / $m" | bc -l)" "$(echo "($c1 - $c0) * 1000000 / $m" | bc -l)" \
 		"$(echo "$mc * 1000000 / $m" | bc -l)" "$(echo "${sc:-0} / $m" | bc -l)" "$(echo "${cs:-0} / $m" | bc -l)" \
 		"$(echo "($f1 - $f0) / $m" | bc -l)" "$(echo "$req / $m" | bc -l)" "$(echo "($l1 - $l0) / $m" | bc -l)" "$idle"
@@ -76,5 +76,6 @@ for H in $HOSTS_LIST; do
 	awk -F, -v m="$m" -v h="$H" '$3 ~ /:/ && $3 !~ /^raw_syscalls/ { sub(/^syscalls:sys_enter_/, "", $3); l = l sprintf(" %s=%.2f", $3, $1 / m) } END { if (l != "") print "  " h " hosts, per message:" l }' "$S/perf.$H"
 	pm destroy >/dev/null 2>&1
 done
+echo "run_s: the run phase on the hosts (first release to last end), msgs/s from it; make_s: the whole make run here, starting the clients included"
 echo "per message: CPU in us (redis-server, cellsrv, msgclient), system calls and context switches of the machine, Redis calls of cellsrv, HTTP requests of the clients, peer lines written; idle_cpu: redis-server + cellsrv of the deployed cluster before the run, % of one core"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,8 +2,11 @@
 # started (start-hNN: cs-node start; msgclient runs detached on the host, in
 # its own session, so a dropped connection or a killed make leaves it
 # running), armed: it sends nothing yet. Once all are started, each is
-# released (go-hNN: cs-node go), so that they run together and none waits
-# on a cell whose client is still being started on a loaded machine. Then
+# given one release time (go-hNN: cs-node go TIME), as far ahead as the
+# starting took plus a second, so that they begin together: none waits on
+# a cell whose client is not started yet, and no release is starved by
+# clients already running (released one after another on 40 loopback hosts,
+# the last was 89 s late). Then
 # each host's log is followed into results/hNN/client.log until its client
 # has finished (the .ran stamp). Every start comes before
 # any wait, so no host's run depends on another's being scheduled: a client
@@ -26,7 +29,7 @@
 # (relations x MSGS), hosts already run counting as done
 # ($(RESULTS)/expected.tsv, written once every host is deployed).
 
-.PHONY: run run-start run-go run-record run-expected $(NAMES:%=run-%) $(NAMES:%=start-%) $(NAMES:%=go-%)
+.PHONY: run run-start run-t0 run-go-at run-go run-record run-expected $(NAMES:%=run-%) $(NAMES:%=start-%) $(NAMES:%=go-%)
 
 run: $(RAN) | $(call before,run)
 	$(Q)$(BIN)/cs-record -o $(STATS) stop
@@ -41,15 +44,22 @@ $(NAMES:%=run-%): run-%: $(RESULTS)/%/.ran
 RUN_PENDING := $(shell for h in $(NAMES); do d=$(RESULTS)/$$h; \
   [ -e $$d/.ran ] && [ -e $$d/.deployed ] && [ ! $$d/.deployed -nt $$d/.ran ] || echo $$h; done)
 run-start: $(NAMES:%=start-%)
-$(NAMES:%=start-%): start-%: $(RESULTS)/%/.deployed | run-record
+$(NAMES:%=start-%): start-%: $(RESULTS)/%/.deployed | run-record run-t0
 	$(Q)if [ ! -e $(RESULTS)/$*/.ran ] || [ $< -nt $(RESULTS)/$*/.ran ]; then \
 	  echo "[$*] start" && \
 	  $(HOST) -p run -e $(RESULTS)/$*/run.err $* node $(NODE_OPTS) start; \
 	fi
+# The release time: now + (now - when the starting began) + 1 s, in
+# $(RESULTS)/go.at (this machine's clock; the hosts' must agree to a second).
+run-t0:
+	$(Q)date +%s.%N >$(RESULTS)/start.t0
+run-go-at: | run-start
+	$(Q)awk -v t0="$$(cat $(RESULTS)/start.t0)" -v t="$$(date +%s.%N)" \
+	  'BEGIN { printf "%.3f\n", t + (t - t0) + 1 }' >$(RESULTS)/go.at
 run-go: $(NAMES:%=go-%)
-$(NAMES:%=go-%): go-%: $(RESULTS)/%/.deployed | run-start
+$(NAMES:%=go-%): go-%: $(RESULTS)/%/.deployed | run-go-at
 	$(Q)if [ ! -e $(RESULTS)/$*/.ran ] || [ $< -nt $(RESULTS)/$*/.ran ]; then \
-	  $(HOST) -p run -e $(RESULTS)/$*/run.err $* node $(NODE_OPTS) go; \
+	  $(HOST) -p run -e $(RESULTS)/$*/run.err $* node $(NODE_OPTS) go "$$(cat $(RESULTS)/go.at)"; \
 	fi
 
 # $$PPID: this make, whose end ends the recording.

@@ -17,7 +17,7 @@ die() { echo "$prog: $*" >&2; exit 1; }
 usage() {
 	echo "usage: cs-node -n name [-s same=$same] [-x cross=$cross] [-S seed=$seed] [-m msgs=$msgs]" \
 	     "[-f appendfsync=$fsync] [-w wait_secs=$waitsecs] [-I serve_idle_secs=$idle] [-t stall_secs=$stall]" \
-	     "deploy | start | go | run | check | heal | fault kill|stop|cont name | fault cut|uncut host | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
+	     "deploy | start | go [time] | run | check | heal | fault kill|stop|cont name | fault cut|uncut host | serve | stop | status" >&"$(( ${1:-2} ? 2 : 1 ))"
 	exit "${1:-2}"
 }
 
@@ -41,7 +41,7 @@ shift $((OPTIND - 1))
 [ $# -ge 1 ] && [ -n "$name" ] || usage
 action=$1
 shift
-[ "$action" = fault ] || [ $# -eq 0 ] || usage
+[ "$action" = fault ] || [ $# -eq 0 ] || { [ "$action" = go ] && [ $# -eq 1 ]; } || usage
 for v in "$same" "$cross" "$seed" "$msgs" "$waitsecs" "$idle" "$stall"; do
 	case $v in ''|*[!0-9]*) die "not a number: \"$v\"" ;; esac
 done
@@ -236,10 +236,13 @@ do_start() {
 		"$cell" "$msgs" "$stall"
 }
 
-# go: release the client (its first release's time kept in msgclient.go:
-# the run's start).
+# go [TIME]: release the client at TIME (Unix seconds, default now): kept in
+# msgclient.go, which msgclient -g waits for, unless an earlier release is
+# there (its time is the run's start).
 do_go() {
-	[ -s msgclient.go ] || { now >msgclient.go.tmp && mv msgclient.go.tmp msgclient.go; }
+	local at=${1:-$(now)}
+	case $at in ''|*[!0-9.]*|*.*.*) die "go: not a time (Unix seconds): \"$at\"" ;; esac
+	[ -s msgclient.go ] || { echo "$at" >msgclient.go.tmp && mv msgclient.go.tmp msgclient.go; }
 }
 
 # run: start and release the client as start and go do, then follow its log
@@ -428,7 +431,7 @@ do_status() {
 case $action in
 deploy) whoami; do_deploy ;;
 start)  whoami; do_start ;;
-go)     whoami; do_go ;;
+go)     whoami; do_go "$@" ;;
 run)    whoami; do_run ;;
 check)  whoami; do_check ;;
 heal)   whoami; do_heal ;;

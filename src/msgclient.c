@@ -77,7 +77,7 @@
  * 40 hosts on 2 cores, 40 clients ticking every 10 ms were 4,000 wakeups a
  * second. */
 #define TICK_MS     50
-#define GATE_MS     20          /* ms between two looks for the -g file */
+#define GATE_MS     20          /* ms between two looks at the -g file and the clock */
 
 static struct config {
 	const char *inventory;
@@ -1227,31 +1227,52 @@ progress_line(void)
 
 /* Every second: a progress line, and the stall watch: nothing sent, acked,
  * received or finished for -t seconds ends the run with a diagnosis. */
-/* -g: no request before the gate file exists. make run starts every
- * host's client, then releases them all at once, so that no client runs
- * (and waits on cells not started yet) while the others are still being
- * started on a loaded machine. Looked for every GATE_MS; /metrics answers
- * meanwhile. Not released within -t: the run ends, saying so. */
+/* -g: no request before the gate file exists and the time on its first
+ * line (Unix seconds; none or empty: at once) has come. make run starts
+ * every host's client, then gives each one release time, far enough ahead
+ * for every host to have it, so that all begin together: released one
+ * after another, the last ones were late by 89 s at 40 loopback hosts, the
+ * released clients starving the releases. Looked for every GATE_MS;
+ * /metrics answers meanwhile. Not released within -t, or given a time more
+ * than -t ahead: the run ends, saying so. */
 static void
 on_gate(evutil_socket_t fd, short what, void *arg)
 {
+	struct timespec now;
+	char line[64], *end;
+	double at = 0;
+	FILE *fp;
+
 	(void)fd; (void)what; (void)arg;
-	if (access(cfg.gate, F_OK) == 0) {
-		event_del(gate_ev);
-		gated = 0;
-		t_start = st.t_moved = st.t_answer = cs_now();
-		pump();
-		return;
-	}
-	if (errno != ENOENT || cs_now() - t_start >= cfg.stall) {
+	if ((fp = fopen(cfg.gate, "r")) == NULL) {
 		if (errno != ENOENT)
-			warn("%s", cfg.gate);
-		else
+			err(1, "%s", cfg.gate);
+		if (cs_now() - t_start >= cfg.stall) {
 			warnx("not released: no %s after %.0f s (make run releases the clients once all "
 			    "have started: run it again)", cfg.gate, cfg.stall);
-		st.timed_out = 1;
-		event_base_loopexit(base, NULL);
+			st.timed_out = 1;
+			event_base_loopexit(base, NULL);
+		}
+		return;
 	}
+	if (fgets(line, sizeof line, fp) != NULL && line[strspn(line, " \t\r\n")] != '\0') {
+		errno = 0;
+		at = strtod(line, &end);
+		if (errno != 0 || end == line || end[strspn(end, " \t\r\n")] != '\0' || !(at >= 0))
+			errx(1, "%s: line 1: not a release time (Unix seconds): \"%.*s\"", cfg.gate,
+			    (int)strcspn(line, "\r\n"), line);
+	}
+	fclose(fp);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (at - (now.tv_sec + now.tv_nsec / 1e9) > cfg.stall)
+		errx(1, "%s: release time %.3f is %.0f s ahead of this host's clock, more than -t %.0f s: "
+		    "are the clocks apart?", cfg.gate, at, at - (now.tv_sec + now.tv_nsec / 1e9), cfg.stall);
+	if (at > now.tv_sec + now.tv_nsec / 1e9)
+		return;
+	event_del(gate_ev);
+	gated = 0;
+	t_start = st.t_moved = st.t_answer = cs_now();
+	pump();
 }
 
 static void

@@ -67,10 +67,22 @@ kill -0 $p 2>/dev/null; ok $? "-g: waits while the file is missing"
 is "$(wc -l <"$T/mc.out")" 0 "-g: no progress line before the release"
 curl -s --max-time 5 "http://$A:9503/metrics" | grep -q '^msgclient_requests_total 0$'
 ok $? "-g: /metrics answers before the release, no request made"
-touch "$T/gate"
+t0=$(date +%s.%N)
+echo "$t0 + 2" | bc >"$T/gate"
 wait $p; rc=$?
 cp "$T/mc.out" "$T/out"
 is "$rc/$(field requests)" 0/200 "-g released: the run goes on (one GET per user), exit 0"
+awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a >= 2) }'
+ok $? "-g: it began at the time the file gives, 2 s later"
+echo "soon" >"$T/gate"
+expect_fail 1 "^msgclient: $T/gate: line 1: not a release time \\(Unix seconds\\): \"soon\"" \
+	"-g: a line that is not a time: exit 1, named" msgclient -i "$T/inv" -k 1 -m $M -g "$T/gate"
+echo "$(($(date +%s) + 100))" >"$T/gate"
+expect_fail 1 "^msgclient: $T/gate: release time [0-9.]* is (99|100) s ahead of this host's clock, more than -t 5 s" \
+	"-g: a time further ahead than -t: exit 1, named" msgclient -i "$T/inv" -k 1 -m $M -t 5 -g "$T/gate"
+: >"$T/gate"
+mc -g "$T/gate"
+is "$rc/$(field requests)" 0/200 "-g: an empty file releases at once"
 
 # Overload: cellsrv allowing 2 Redis calls in flight answers 503; the client
 # waits Retry-After and still finishes.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench-hosts: what hosts cost. The same users run on 4 hosts, then on 40
 # (HOSTS_LIST), each `make provision deploy run check` on loopback
-# (TRANSPORT=local, 127.0.21.x), and for each run phase: verified msgs/s, and
+# (TRANSPORT=local, 127.0.21.x), and for each run phase: verified msgs/s (over
+# the run on the hosts, run_s; make_s is the whole make run, starting the
+# clients included), and
 # per message: CPU of each kind of process (redis-server and cellsrv from
 # /proc, msgclient from its summary), system calls and context switches of
 # the whole machine (perf stat -a, tracepoint raw_syscalls:sys_enter), Redis

@@ -51,7 +51,7 @@ $(NAMES:%=start-%): start-%: $(RESULTS)/%/.deployed | run-record run-t0
 	fi
 # The release time: now + (now - when the starting began) + 1 s, in
 # $(RESULTS)/go.at (this machine's clock; the hosts' must agree to a second).
-run-t0:
+run-t0: $(DEPLOYED)
 	$(Q)date +%s.%N >$(RESULTS)/start.t0
 run-go-at: | run-start
 	$(Q)awk -v t0="$$(cat $(RESULTS)/start.t0)" -v t="$$(date +%s.%N)" \

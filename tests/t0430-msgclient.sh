@@ -68,7 +68,7 @@ is "$(wc -l <"$T/mc.out")" 0 "-g: no progress line before the release"
 curl -s --max-time 5 "http://$A:9503/metrics" | grep -q '^msgclient_requests_total 0$'
 ok $? "-g: /metrics answers before the release, no request made"
 t0=$(date +%s.%N)
-echo "$t0 + 2" | bc >"$T/gate"
+echo "$t0 + 2" | bc >"$T/gate.tmp" && mv "$T/gate.tmp" "$T/gate"    # never seen empty: at once
 wait $p; rc=$?
 cp "$T/mc.out" "$T/out"
 is "$rc/$(field requests)" 0/200 "-g released: the run goes on (one GET per user), exit 0"

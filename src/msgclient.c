@@ -94,7 +94,7 @@ static struct config {
 	double      req_timeout;  /* -T: seconds for one request */
 	int         quiet;        /* -q: no progress lines */
 	int         mport;        /* -M: its /metrics port on the host's address, 0 = none */
-	const char *gate;         /* -g: no request before this file exists */
+	const char *gate;         /* -g: no request before this file's time */
 } cfg;
 
 /* What cfg starts as, and what usage() shows. */
@@ -193,6 +193,7 @@ static char               hosthdr[96];
 static double             t_start;
 static struct event      *gate_ev;              /* -g: looks for the file */
 static int                gated;                /* -g: not released yet */
+static double             gate_at = -1;         /* -g: the release time, once read */
 /* users[0..begun-1] have begun (fetched, or their fetch under way); pump
  * begins the next only when no begun user is ready to act. */
 static long long          begun;
@@ -1225,49 +1226,45 @@ progress_line(void)
 	    st.sent, st.acked, st.received, st.retries);
 }
 
-/* Every second: a progress line, and the stall watch: nothing sent, acked,
- * received or finished for -t seconds ends the run with a diagnosis. */
 /* -g: no request before the gate file exists and the time on its first
- * line (Unix seconds; none or empty: at once) has come. make run starts
- * every host's client, then gives each one release time, far enough ahead
- * for every host to have it, so that all begin together: released one
- * after another, the last ones were late by 89 s at 40 loopback hosts, the
- * released clients starving the releases. Looked for every GATE_MS;
- * /metrics answers meanwhile. Not released within -t, or given a time more
- * than -t ahead: the run ends, saying so. */
+ * line (Unix seconds; none or empty: at once) has come: make run gives
+ * every client one release time (docs/pipeline.md). The file is looked
+ * for every GATE_MS and read once (cs-node go writes it whole, by rename);
+ * /metrics answers meanwhile. Not there within -t, or a time more than -t
+ * ahead: the run ends, saying so. */
 static void
 on_gate(evutil_socket_t fd, short what, void *arg)
 {
-	struct timespec now;
 	char line[64], *end;
-	double at = 0;
 	FILE *fp;
 
 	(void)fd; (void)what; (void)arg;
-	if ((fp = fopen(cfg.gate, "r")) == NULL) {
-		if (errno != ENOENT)
-			err(1, "%s", cfg.gate);
-		if (cs_now() - t_start >= cfg.stall) {
-			warnx("not released: no %s after %.0f s (make run releases the clients once all "
-			    "have started: run it again)", cfg.gate, cfg.stall);
-			st.timed_out = 1;
-			event_base_loopexit(base, NULL);
+	if (gate_at < 0) {
+		if ((fp = fopen(cfg.gate, "r")) == NULL) {
+			if (errno != ENOENT)
+				err(1, "%s", cfg.gate);
+			if (cs_now() - t_start >= cfg.stall) {
+				warnx("not released: no %s after %.0f s (make run releases the clients once all "
+				    "have started: run it again)", cfg.gate, cfg.stall);
+				st.timed_out = 1;
+				event_base_loopexit(base, NULL);
+			}
+			return;
 		}
-		return;
+		gate_at = 0;
+		if (fgets(line, sizeof line, fp) != NULL && line[strspn(line, " \t\r\n")] != '\0') {
+			errno = 0;
+			gate_at = strtod(line, &end);
+			if (errno != 0 || end == line || end[strspn(end, " \t\r\n")] != '\0' || !(gate_at >= 0))
+				errx(1, "%s: line 1: not a release time (Unix seconds): \"%.*s\"", cfg.gate,
+				    (int)strcspn(line, "\r\n"), line);
+		}
+		fclose(fp);
+		if (gate_at - cs_wall() > cfg.stall)
+			errx(1, "%s: release time %.3f is %.0f s ahead of this host's clock, more than -t %.0f s: "
+			    "are the clocks apart?", cfg.gate, gate_at, gate_at - cs_wall(), cfg.stall);
 	}
-	if (fgets(line, sizeof line, fp) != NULL && line[strspn(line, " \t\r\n")] != '\0') {
-		errno = 0;
-		at = strtod(line, &end);
-		if (errno != 0 || end == line || end[strspn(end, " \t\r\n")] != '\0' || !(at >= 0))
-			errx(1, "%s: line 1: not a release time (Unix seconds): \"%.*s\"", cfg.gate,
-			    (int)strcspn(line, "\r\n"), line);
-	}
-	fclose(fp);
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (at - (now.tv_sec + now.tv_nsec / 1e9) > cfg.stall)
-		errx(1, "%s: release time %.3f is %.0f s ahead of this host's clock, more than -t %.0f s: "
-		    "are the clocks apart?", cfg.gate, at, at - (now.tv_sec + now.tv_nsec / 1e9), cfg.stall);
-	if (at > now.tv_sec + now.tv_nsec / 1e9)
+	if (gate_at > cs_wall())
 		return;
 	event_del(gate_ev);
 	gated = 0;
@@ -1275,6 +1272,8 @@ on_gate(evutil_socket_t fd, short what, void *arg)
 	pump();
 }
 
+/* Every second: a progress line, and the stall watch: nothing sent, acked,
+ * received or finished for -t seconds ends the run with a diagnosis. */
 static void
 on_progress(evutil_socket_t fd, short what, void *arg)
 {

@@ -742,15 +742,6 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-static double
-wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Run ahead of the cluster it watches. On loopback hosts the cluster takes
  * every core, and a tick is some 80 answers each waking this process: at 40
  * hosts and 100 runnable processes, each wakeup waited its fair turn, ticks
@@ -853,7 +844,7 @@ main(int argc, char *argv[])
 	}
 
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	started = wall();
+	started = cs_wall();
 	printf("# stat-collect interval=%lld timeout_ms=%lld hosts=%zu started=%.3f "
 	    "(ts host state key=value...: docs/tools.md#stat-collect)\n",
 	    cfg.interval, cfg.timeout, inv.n, started);
@@ -865,10 +856,10 @@ main(int argc, char *argv[])
 	 * multiples of the interval of the wall clock, so two collectors'
 	 * lines line up; they are kept by the monotonic clock. */
 	if (!last) {
-		tick(wall(), cfg.timeout < BASELINE_MS ? (long)cfg.timeout : BASELINE_MS, 1);
+		tick(cs_wall(), cfg.timeout < BASELINE_MS ? (long)cfg.timeout : BASELINE_MS, 1);
 		n++;
 	}
-	now = wall();
+	now = cs_wall();
 	ts = ceil(now / (double)cfg.interval) * (double)cfg.interval;
 	if (n > 0 && ts - now < (double)cfg.interval / 2)
 		ts += (double)cfg.interval;             /* not two ticks in a row */
@@ -882,7 +873,7 @@ main(int argc, char *argv[])
 			err(1, "poll");
 		if (r > 0) {
 			last = 1;                        /* a signal, or -w's process ended */
-			tick(wall(), (long)cfg.timeout, 0);
+			tick(cs_wall(), (long)cfg.timeout, 0);
 			break;
 		}
 		if (cs_now() < next)
@@ -900,7 +891,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (last && n == 0)
-		tick(wall(), (long)cfg.timeout, 0);     /* -w's process was gone already */
+		tick(cs_wall(), (long)cfg.timeout, 0);     /* -w's process was gone already */
 	for (k = 0; k < inv.n; k++) {
 		curl_easy_cleanup(hosts[k].srv.h);
 		free(hosts[k].srv.b.p);

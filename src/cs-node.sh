@@ -218,9 +218,8 @@ do_deploy() {
 # it carries on from there). The run phase starts every host's client before
 # it waits for any, since a client finishes only when the clients of the
 # other cells have sent it everything. The client sends nothing before
-# msgclient.go exists (go): make releases every client once all have
-# started, so none runs while the others are still being started on a
-# loaded machine (at 40 loopback hosts starting took 114 s of a 194 s run).
+# the time in msgclient.go (go): make gives every client one release time
+# once all have started (mk/run.mk says why).
 do_start() {
 	local rc end
 	if [ -s msgclient.rc ]; then
